@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Set up universetbd in ./.venv and run its main job or its test suite.
+#
+#   bash .github/scripts/dev.sh lab [--headless]   set up; open JupyterLab on nbs/tour.ipynb
+#                                                  (--headless: execute the tour, write build/tour.ipynb)
+#   bash .github/scripts/dev.sh test               set up; check nbdev sync, run notebook tests and pytest
+#   bash .github/scripts/dev.sh setup              set up only
+#
+# Environment: PYTHON (interpreter for the venv, default python3), UNIVERSETBD_VENV (default .venv),
+# TORCH_SPEC (default torch==2.13.0; e.g. set PIP_INDEX_URL for a CUDA build), UNIVERSETBD_CHROMIUM.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+VENV=${UNIVERSETBD_VENV:-.venv}
+PY=${PYTHON:-python3}
+TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
+say() { printf '\n==> %s\n' "$*"; }
+
+setup_python() {
+  "$PY" -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed"' \
+    || { echo "universetbd needs Python 3.10 or newer (set PYTHON=/path/to/python3.x)"; exit 1; }
+  if [ ! -x "$VENV/bin/python" ]; then say "creating virtual environment $VENV"; "$PY" -m venv "$VENV"; fi
+  local pip=("$VENV/bin/python" -m pip -q --disable-pip-version-check)
+  if ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
+    say "installing $TORCH_SPEC first (so no other torch build is pulled in)"; "${pip[@]}" install "$TORCH_SPEC"
+  fi
+  say "installing universetbd (editable) with its dev extras"
+  "${pip[@]}" install -e ".[dev]"
+}
+
+setup_chromium() {
+  local c=${UNIVERSETBD_CHROMIUM:-}
+  [ -n "$c" ] && [ -x "$c" ] && return 0
+  command -v chromium >/dev/null 2>&1 && return 0
+  say "installing Chromium (Debian package) for the browser tests"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+}
+
+check_sync() {
+  # The library must be what the notebooks export, and the notebooks must be clean.
+  git rev-parse --git-dir >/dev/null 2>&1 || return 0
+  local before after
+  before=$(git status --porcelain; git diff)
+  "$VENV/bin/nbdev_export"
+  "$VENV/bin/nbdev_clean"
+  after=$(git status --porcelain; git diff)
+  if [ "$before" != "$after" ]; then
+    echo "FAIL: nbdev_export or nbdev_clean changed files. Edit nbs/, run nbdev_export and nbdev_clean, commit both:"
+    git status --short
+    return 1
+  fi
+  echo "nbdev_export and nbdev_clean leave the tree unchanged"
+}
+
+cmd=${1:-}; shift || true
+case "$cmd" in
+  setup) setup_python ;;
+  lab)
+    setup_python
+    if [ "${1:-}" = "--headless" ]; then
+      say "executing the tour headless -> build/tour.ipynb"
+      mkdir -p build
+      HF_HUB_OFFLINE=1 "$VENV/bin/jupyter" nbconvert --to notebook --execute nbs/tour.ipynb \
+        --ExecutePreprocessor.timeout=1200 --output-dir build --output tour.ipynb
+      echo "executed tour written to build/tour.ipynb"
+    else
+      say "opening JupyterLab on nbs/tour.ipynb (Ctrl-C to stop)"
+      HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} exec "$VENV/bin/jupyter" lab nbs/tour.ipynb
+    fi ;;
+  test)
+    setup_python
+    setup_chromium
+    export HF_HUB_OFFLINE=1 UNIVERSETBD_PROGRESS=${UNIVERSETBD_PROGRESS:-0}
+    say "checking notebooks and library are in sync";  check_sync
+    say "notebook tests (nbdev_test)";                  "$VENV/bin/nbdev_test" --n_workers 2 --skip_file_re '^[_.]|^tour'
+    say "pytest: integration, command-line, tour and browser tests"
+    "$VENV/bin/python" -m pytest tests -ra "$@" ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
+esac

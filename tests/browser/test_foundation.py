@@ -1,0 +1,39 @@
+"""Foundation widgets in a real JupyterLab: offline chart, click round trip, escaping of data strings."""
+from playwright.sync_api import expect
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_offline_chart_renders_svg(notebook):
+    nb = notebook("chart.ipynb")
+    nb.run_all()
+    svg = nb.cell_output(1).locator(".vega-embed svg")
+    expect(svg).to_be_visible(timeout=60_000)
+    # marks were drawn: the line and its 20 points are SVG paths inside the chart
+    assert nb.cell_output(1).locator(".vega-embed svg path").count() >= 20
+    expect(nb.cell_output(1)).not_to_contain_text("Error loading script")
+    nb.screenshot("offline_chart", nb.cell_output(1))
+    nb.assert_clean()
+
+
+def test_choice_list_click_reaches_python_and_escapes_data(notebook):
+    nb = notebook("choice_list.ipynb")
+    nb.run_all()
+    root = nb.cell_output(1).locator(".utbd-root.utbd-choice-list")
+    expect(root).to_be_visible(timeout=60_000)
+    items = root.locator(".utbd-choice-item")
+    expect(items).to_have_count(3)
+    # hostile data is literal text: no element was created from it and no script ran
+    expect(items.nth(1)).to_have_text(HOSTILE)
+    assert root.locator("img").count() == 0 and root.locator("b").count() == 0
+    expect(root.locator(".utbd-title")).to_have_text("Pick <b>a</b> topic")
+    # browser -> kernel: click, then ask Python for the value
+    items.nth(2).click()
+    expect(items.nth(2)).to_have_class("utbd-choice-item utbd-selected")
+    nb.run_cell(2)
+    expect(nb.cell_output(2)).to_contain_text("selected=2 value='grokking'")
+    items.nth(1).click()
+    nb.run_cell(2)
+    expect(nb.cell_output(2)).to_contain_text(f"selected=1 value='{HOSTILE}'")
+    nb.screenshot("choice_list", root)
+    nb.assert_clean()
