@@ -41,8 +41,8 @@ check_sync() {
   git rev-parse --git-dir >/dev/null 2>&1 || return 0
   local before after
   before=$(git status --porcelain; git diff)
-  "$VENV/bin/nbdev_export"
   "$VENV/bin/nbdev_clean"
+  "$VENV/bin/nbdev_export"
   after=$(git status --porcelain; git diff)
   if [ "$before" != "$after" ]; then
     echo "FAIL: nbdev_export or nbdev_clean changed files. Edit nbs/, run nbdev_export and nbdev_clean, commit both:"
