@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Set up universetbd in ./.venv and run its main job or its test suite.
 #
-#   bash .github/scripts/dev.sh lab [--headless]   set up; open JupyterLab on nbs/tour.ipynb
+#   bash .github/scripts/dev.sh lab [--headless]   set up; open JupyterLab on nbs/tour.ipynb (further
+#                                                  arguments go to `jupyter lab`, e.g. --port=8899)
 #                                                  (--headless: execute the tour, write build/tour.ipynb)
 #   bash .github/scripts/dev.sh test               set up; check nbdev sync, run notebook tests and pytest
 #   bash .github/scripts/dev.sh setup              set up only
 #
 # Environment: PYTHON (interpreter for the venv, default python3), UNIVERSETBD_VENV (default .venv),
-# TORCH_SPEC (default torch==2.13.0; e.g. set PIP_INDEX_URL for a CUDA build), UNIVERSETBD_CHROMIUM.
+# TORCH_SPEC (default torch==2.13.0; e.g. set PIP_INDEX_URL for a CUDA build), UNIVERSETBD_CHROMIUM,
+# UNIVERSETBD_SKIP_SETUP=1 (reuse an existing venv as it is).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 VENV=${UNIVERSETBD_VENV:-.venv}
@@ -16,6 +18,7 @@ TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
 say() { printf '\n==> %s\n' "$*"; }
 
 setup_python() {
+  if [ "${UNIVERSETBD_SKIP_SETUP:-0}" = "1" ] && [ -x "$VENV/bin/python" ]; then return 0; fi
   "$PY" -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed"' \
     || { echo "universetbd needs Python 3.10 or newer (set PYTHON=/path/to/python3.x)"; exit 1; }
   if [ ! -x "$VENV/bin/python" ]; then say "creating virtual environment $VENV"; "$PY" -m venv "$VENV"; fi
@@ -65,7 +68,7 @@ case "$cmd" in
       echo "executed tour written to build/tour.ipynb"
     else
       say "opening JupyterLab on nbs/tour.ipynb (Ctrl-C to stop)"
-      HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} exec "$VENV/bin/jupyter" lab nbs/tour.ipynb
+      HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} exec "$VENV/bin/jupyter" lab nbs/tour.ipynb "$@"
     fi ;;
   test)
     setup_python
