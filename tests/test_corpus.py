@@ -2,7 +2,6 @@
 import time
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import shared_data
@@ -52,12 +51,3 @@ def test_default_corpus_size_and_cache():
     assert again.fingerprint == corpus.fingerprint and cached < max(1.0, build)
     assert corpus.df["categories"].nunique() >= 4
 
-
-def test_embed_sample_of_arxiv_uses_cache():
-    from universetbd.embeddings import embed_corpus
-    corpus = load_corpus(shared_data("arxiv_abstracts_2k.parquet")).subset(range(0, 2000, 100))
-    X = embed_corpus(corpus)
-    assert X.shape == (20, 384) and X.dtype == np.float32
-    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1, atol=1e-5)
-    t = time.perf_counter(); X2 = embed_corpus(corpus); assert time.perf_counter() - t < 2
-    np.testing.assert_array_equal(X, X2)
