@@ -1,0 +1,47 @@
+"""HeadOverlapHeatmap in a real JupyterLab: renders offline, threshold updates the circuit stats, click -> histogram."""
+from playwright.sync_api import expect
+
+
+def test_head_overlap_heatmap(notebook):
+    nb = notebook("circuits_heatmap.ipynb")
+    nb.run_all()
+    root = nb.cell_output(1).locator(".utbd-root.utbd-head-overlap")
+    expect(root).to_be_visible(timeout=60_000)
+    cells = root.locator(".utbd-ho-cell")
+    expect(cells).to_have_count(24)
+    # ground truth outlined, predicted circuit (count > 4) marked
+    expect(root.locator(".utbd-ho-cell.utbd-ho-truth")).to_have_count(6)
+    expect(root.locator(".utbd-ho-cell.utbd-ho-pred")).to_have_count(5)
+    expect(root.locator(".utbd-ho-count")).to_have_text("5 heads selected")
+    expect(root.locator(".utbd-ho-precision")).to_have_text("precision 1")
+    expect(root.locator(".utbd-ho-recall")).to_have_text("recall 0.833")
+    # the hostile title is literal text
+    expect(root.locator(".utbd-title")).to_have_text("Synthetic <img src=x onerror=alert(1)> circuit")
+    assert root.locator("img").count() == 0
+
+    # hover shows details
+    cells.nth(12).hover()
+    expect(root.locator(".utbd-ho-tooltip")).to_contain_text("L2H0")
+    expect(root.locator(".utbd-ho-tooltip")).to_contain_text("ground truth: yes")
+
+    # lower the threshold: the circuit grows, precision/recall update live, and Python sees the new value
+    slider = root.locator("input.utbd-ho-threshold")
+    slider.evaluate("(el) => { el.value = '2.5'; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    expect(root.locator(".utbd-ho-count")).to_have_text("6 heads selected")
+    expect(root.locator(".utbd-ho-recall")).to_have_text("recall 1")
+    slider.evaluate("(el) => { el.value = '0.5'; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    expect(root.locator(".utbd-ho-count")).to_have_text("12 heads selected")
+    expect(root.locator(".utbd-ho-precision")).to_have_text("precision 0.5")
+    nb.run_cell(2)
+    expect(nb.cell_output(2)).to_contain_text("n_selected=12 precision=0.50 recall=1.00")
+
+    # click a head: the kernel answers with its code histogram, drawn as bars for positives and negatives
+    cells.nth(12).click()
+    expect(cells.nth(12)).to_have_class("utbd-ho-cell utbd-ho-truth utbd-ho-pred utbd-selected")
+    expect(root.locator(".utbd-ho-hist-title")).to_have_text("L2H0: code counts, positives vs negatives")
+    expect(root.locator(".utbd-ho-hist svg rect.utbd-ho-bar-pos")).to_have_count(12)
+    expect(root.locator(".utbd-ho-hist svg rect.utbd-ho-bar-neg")).to_have_count(12)
+    nb.run_cell(2)
+    expect(nb.cell_output(2)).to_contain_text("selected=12")
+    nb.screenshot("circuits_head_overlap", root)
+    nb.assert_clean()
