@@ -1,0 +1,244 @@
+"""Training throughput of universetbd's top-k SAE step against SAELens's TopK training step.
+
+Both sides train on the same tensors (saved to .npy and read by both), with the same batch size and the same
+torch wheel (2.13.0). SAELens pins transformer-lens < 4, so its side runs in a separate virtual environment,
+benchmarks/.venv-saelens, which this script creates on first use (`python -m venv`, then
+`pip install torch==2.13.0`, then `pip install sae-lens`). The two sides are run in alternating rounds so
+that load from other processes hits both alike; a figure is the median time per step over all rounds.
+
+SAELens step = what `SAETrainer._train_step` does: `training_forward_pass` (TopK, AuxK on dead latents),
+firing statistics, backward, gradient clipping at 1.0, Adam step, zero_grad. It is measured in SAELens's
+default mode and with `use_sparse_activations=True` (its sparse decoder). Ours = `universetbd.sae.sae_step`
+(loss, AuxK, dead counter, decoder-gradient projection, clipping, Adam, column renormalisation).
+
+The run also checks interoperability: an SAE saved by universetbd is loaded with
+`sae_lens.SAE.load_from_disk` and must reproduce our reconstructions.
+
+    python benchmarks/sae_train_speed.py                    # both configurations, CPU
+    python benchmarks/sae_train_speed.py --configs small --rounds 5 --device cuda
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VENV = HERE / ".venv-saelens"
+CONFIGS = {"small": (384, 3072, 32), "large": (1536, 9216, 64)}   # (d, n, k)
+BATCH = 1024
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv():
+    "Create benchmarks/.venv-saelens with torch 2.13.0 and sae-lens, unless it already imports sae_lens."
+    py = venv_python()
+    if py.exists() and subprocess.run([str(py), "-c", "import sae_lens"], capture_output=True).returncode == 0:
+        return py
+    print(f"creating {VENV} (torch==2.13.0, then sae-lens) ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    pip = [str(py), "-m", "pip", "install", "-q"]
+    subprocess.run(pip + ["torch==2.13.0"], check=True)
+    subprocess.run(pip + ["sae-lens"], check=True)
+    return py
+
+
+# ----------------------------------------------------------------------------------------------- SAELens side
+def saelens_worker():
+    "Line-oriented JSON worker run inside the SAELens venv."
+    import numpy as np
+    import torch
+    import sae_lens
+    from sae_lens.saes.sae import TrainStepInput
+    from sae_lens.saes.topk_sae import TopKTrainingSAE, TopKTrainingSAEConfig
+    state = {}
+    for line in sys.stdin:
+        msg = json.loads(line)
+        if msg["cmd"] == "setup":
+            torch.manual_seed(0)
+            dev = msg["device"]
+            X = torch.from_numpy(np.load(msg["data"])).to(dev)
+            models = {}
+            for mode, sparse in (("saelens", False), ("saelens_sparse", True)):
+                cfg = TopKTrainingSAEConfig(d_in=msg["d"], d_sae=msg["n"], k=msg["k"], dtype="float32", device=dev,
+                                            use_sparse_activations=sparse)
+                sae = TopKTrainingSAE(cfg).to(dev)
+                opt = torch.optim.Adam(sae.parameters(), lr=1e-4, betas=(0.9, 0.999))
+                models[mode] = (sae, opt)
+            mask = torch.zeros(msg["n"], dtype=torch.bool, device=dev)
+            mask[: int(msg["dead_fraction"] * msg["n"])] = True
+            state.update(X=X, models=models, mask=mask, dev=dev, step=0,
+                         since_fired=torch.zeros(msg["n"], device=dev))
+            print(json.dumps({"ok": True, "version": sae_lens.__version__, "torch": torch.__version__}), flush=True)
+        elif msg["cmd"] == "run":
+            try: print(json.dumps({"times": _saelens_run(state, msg)}), flush=True)
+            except Exception as e:   # e.g. use_sparse_activations fails in backward on CPU
+                print(json.dumps({"error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}), flush=True)
+
+        elif msg["cmd"] == "check_load":
+            from sae_lens import SAE
+            sae = SAE.load_from_disk(msg["dir"], device="cpu")
+            x = torch.from_numpy(np.load(msg["x"]))
+            with torch.no_grad():
+                acts = sae.encode(x)
+                rec = sae.decode(acts)
+            want_rec = torch.from_numpy(np.load(msg["rec"]))
+            want_idx = torch.from_numpy(np.load(msg["idx"])).long()
+            got_idx = acts.topk(want_idx.shape[1], dim=-1).indices.sort(1).values
+            print(json.dumps({"class": type(sae).__name__, "max_abs_diff_reconstruction": float((rec - want_rec).abs().max()),
+                              "same_active_latents": bool((got_idx == want_idx.sort(1).values).all())}), flush=True)
+        elif msg["cmd"] == "quit":
+            return
+
+
+def _saelens_run(state, msg):
+    "Timed SAELens training steps, as SAETrainer._train_step does them."
+    import torch
+    from sae_lens.saes.sae import TrainStepInput
+    sae, opt = state["models"][msg["mode"]]
+    X, times = state["X"], []
+    for i in range(msg["steps"]):
+        x = X[(i % (len(X) // BATCH)) * BATCH:][:BATCH]
+        if state["dev"] != "cpu": torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={}, dead_neuron_mask=state["mask"],
+                                                       n_training_steps=state["step"], is_logging_step=False))
+        with torch.no_grad():                       # firing statistics, as SAETrainer._train_step
+            fired = out.feature_acts.bool().float().sum(-2).bool()
+            if fired.is_sparse: fired = fired.to_dense()
+            state["since_fired"] += 1
+            state["since_fired"][fired] = 0
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(sae.parameters(), 1.0)
+        opt.step(); opt.zero_grad()
+        if state["dev"] != "cpu": torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+        state["step"] += 1
+    return times
+
+
+class Worker:
+    def __init__(self, py):
+        self.p = subprocess.Popen([str(py), __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+    def ask(self, **msg):
+        self.p.stdin.write(json.dumps(msg) + "\n"); self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        if not line: raise RuntimeError("the SAELens worker died (see its stderr above)")
+        return json.loads(line)
+
+    def close(self):
+        try: self.ask(cmd="quit")
+        except Exception: pass
+        self.p.wait(timeout=30)
+
+
+# -------------------------------------------------------------------------------------------------- our side
+class Ours:
+    def __init__(self, data, d, n, k, dead_fraction, device):
+        import numpy as np, torch
+        from universetbd.sae import TopKSAE, make_optimizer
+        torch.manual_seed(0)
+        self.torch, self.dev = torch, device
+        self.X = torch.from_numpy(np.load(data)).to(device)
+        self.sae = TopKSAE(d_in=d, n_latents=n, k=k, auxk=2 * k).to(device)._fix_layout()
+        self.sae.pre_bias.data = self.X[:10_000].median(0).values
+        self.opt = make_optimizer(self.sae)
+        self.n_dead = int(dead_fraction * n)
+
+    def run(self, steps):
+        from universetbd.sae import sae_step
+        torch, times = self.torch, []
+        for i in range(steps):
+            x = self.X[(i % (len(self.X) // BATCH)) * BATCH:][:BATCH]
+            self.sae.stats_last_nonzero.zero_(); self.sae.stats_last_nonzero[: self.n_dead] = 10**9   # same dead set
+            if self.dev != "cpu": torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            sae_step(self.sae, self.opt, x)
+            if self.dev != "cpu": torch.cuda.synchronize()
+            times.append(time.perf_counter() - t0)
+        return times
+
+
+def check_interop(worker, tmp):
+    "Save a universetbd SAE and load it with SAELens: reconstructions and active latents must agree."
+    import numpy as np, torch
+    from universetbd.sae import TopKSAE
+    torch.manual_seed(1)
+    sae = TopKSAE(d_in=64, n_latents=512, k=8)
+    with torch.no_grad(): sae.latent_bias.normal_(0, 0.1); sae.pre_bias.normal_(0, 0.1)
+    x = torch.nn.functional.normalize(torch.randn(256, 64), dim=1)
+    sae.save(tmp / "ours")
+    v, i = sae.encode_topk(x)
+    np.save(tmp / "x.npy", x.numpy()); np.save(tmp / "rec.npy", sae(x).numpy()); np.save(tmp / "idx.npy", i.numpy())
+    return worker.ask(cmd="check_load", dir=str(tmp / "ours"), x=str(tmp / "x.npy"), rec=str(tmp / "rec.npy"),
+                      idx=str(tmp / "idx.npy"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--configs", default="small,large", help="comma list of: " + ", ".join(CONFIGS))
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per side")
+    ap.add_argument("--steps", type=int, default=3, help="timed steps per round")
+    ap.add_argument("--dead-fraction", type=float, default=0.1, help="fraction of latents marked dead (AuxK active)")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--no-sparse-saelens", action="store_true", help="skip SAELens's use_sparse_activations mode")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.worker: return saelens_worker()
+
+    import numpy as np, torch
+    os.environ.setdefault("UNIVERSETBD_PROGRESS", "0")
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device {a.device}, batch {BATCH}, "
+          f"dead fraction {a.dead_fraction}, {a.rounds} rounds x {a.steps} steps per side")
+    worker = Worker(ensure_venv())
+    modes = ["saelens"] + ([] if a.no_sparse_saelens else ["saelens_sparse"])
+    results = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            print("interop: SAELens loads our save ->", check_interop(worker, tmp))
+            for name in a.configs.split(","):
+                d, n, k = CONFIGS[name]
+                g = torch.Generator().manual_seed(0)
+                X = torch.nn.functional.normalize(torch.randn(4 * BATCH, d, generator=g), dim=1).numpy()
+                np.save(tmp / f"{name}.npy", X)
+                info = worker.ask(cmd="setup", d=d, n=n, k=k, data=str(tmp / f"{name}.npy"),
+                                  dead_fraction=a.dead_fraction, device=a.device)
+                ours = Ours(tmp / f"{name}.npy", d, n, k, a.dead_fraction, a.device)
+                ours.run(1)                                            # warm-up
+                run_modes = []
+                for m in modes:
+                    r = worker.ask(cmd="run", mode=m, steps=1)
+                    if "error" in r: print(f"  {m}: fails on {a.device}: {r['error']}")
+                    else: run_modes.append(m)
+                times = {"universetbd": []} | {m: [] for m in run_modes}
+                for _ in range(a.rounds):
+                    times["universetbd"] += ours.run(a.steps)
+                    for m in run_modes: times[m] += worker.ask(cmd="run", mode=m, steps=a.steps)["times"]
+                med = {m: float(np.median(t)) for m, t in times.items()}
+                print(f"\n{name}: d={d}, n={n}, k={k} (sae-lens {info['version']})")
+                for m, t in med.items():
+                    print(f"  {m:16s} {t * 1000:8.1f} ms/step (min {min(times[m]) * 1000:7.1f})  "
+                          f"{BATCH / t:9.0f} embeddings/s")
+                best = min(med[m] for m in run_modes)
+                for m in run_modes:
+                    print(f"  ratio universetbd / {m:15s} {med[m] / med['universetbd']:.2f}x")
+                results.append({"config": name, "d": d, "n": n, "k": k, **{f"{m}_ms": med[m] * 1000 for m in med},
+                                "ratio_vs_best_saelens": best / med["universetbd"]})
+    finally:
+        worker.close()
+    print("\nsummary:", json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
