@@ -1,0 +1,206 @@
+"""Feature statistics, labels, families and feature-card widgets on real arXiv abstracts.
+
+Measures, for the default embeddings of ../shared/data/arxiv_abstracts.parquet (29,627 abstracts) and a
+top-k SAE with n = 3072, k = 32:
+- time to compute all feature statistics (`feature_stats`), against a named baseline measured in the
+  same run: a straightforward per-feature implementation (a Python loop over features for the
+  per-feature orderings, dense `n x n` co-occurrence and decoder-cosine matrices, full argsorts);
+- offline labelling time, mean held-out label score (Pearson r, F1) over all scored features with the
+  embedding predictor, and the fraction passing the clean filter (F1 >= 0.8, r >= 0.8, density < 0.2);
+- number of feature families and their size range;
+- explorer: time to build the widget and its first payload (state + label index + first page of cards),
+  the widget-state size at open, and the time of each card fetch (`card` RPC, JSON included).
+
+Every step caches its output in --workdir (embeddings X.npy, sae/, codes.npz, scores.parquet), so the
+expensive steps (embedding 30k abstracts, training the SAE) can run where a GPU is, and the timing of
+the statistics and widgets on a 2-core machine:
+
+    python benchmarks/feature_cards_bench.py --workdir /tmp/fcb            # everything here
+    python benchmarks/feature_cards_bench.py --workdir W --model DIR --device cuda --threads 2   # GPU box
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+# thread limits must be set before numpy/torch load
+_p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+_p.add_argument("--data", default=None, help="arxiv_abstracts.parquet (default: ../shared/data beside the repo)")
+_p.add_argument("--workdir", default="benchmarks/.feature_cards", help="cache of embeddings, SAE, codes, scores")
+_p.add_argument("--model", default=None, help="sentence-transformers model folder (default: the package default)")
+_p.add_argument("--device", default=None, help="device for embedding and SAE training (default: auto)")
+_p.add_argument("--threads", type=int, default=2, help="CPU threads for the statistics (the target is 2 cores)")
+_p.add_argument("--n-latents", type=int, default=3072)
+_p.add_argument("--k", type=int, default=32)
+_p.add_argument("--epochs", type=int, default=50)
+_p.add_argument("--max-docs", type=int, default=None, help="use only the first N documents (quick runs)")
+_p.add_argument("--skip-baseline", action="store_true", help="do not time the per-feature baseline")
+_p.add_argument("--json", default=None, help="also write the figures to this JSON file")
+ARGS = _p.parse_args() if __name__ == "__main__" else _p.parse_args([])
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, str(ARGS.threads))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import json  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def timed(fn, *a, **kw):
+    t = time.perf_counter()
+    out = fn(*a, **kw)
+    return out, time.perf_counter() - t
+
+
+def naive_stats(codes, W, n_top=10, n_zero=10, n_bins=20, m=10, seed=0):
+    "Baseline: the straightforward version (Python loop over features, dense n x n matrices, full sorts)."
+    from universetbd.feature_stats import codes_csr
+    A = codes_csr(codes).tocsc()
+    N, n = A.shape
+    rng = np.random.default_rng(seed)
+    out = {"top": np.full((n, n_top), -1), "hist": np.zeros((n, n_bins), int), "zero": np.full((n, n_zero), -1)}
+    for f in range(n):
+        rows, vals = A.indices[A.indptr[f]:A.indptr[f + 1]], A.data[A.indptr[f]:A.indptr[f + 1]]
+        if len(vals):
+            o = np.argsort(-vals)
+            out["top"][f, :min(n_top, len(o))] = rows[o[:n_top]]
+            out["hist"][f] = np.histogram(vals, bins=n_bins, range=(0, vals.max()))[0]
+        zeros = np.setdiff1d(np.arange(N), rows)
+        out["zero"][f, :min(n_zero, len(zeros))] = rng.choice(zeros, min(n_zero, len(zeros)), replace=False)
+    B = A.copy(); B.data[:] = 1
+    C = (B.T @ B).toarray()
+    d = np.diag(C).astype(float)
+    J = C / np.maximum(d[:, None] + d[None, :] - C, 1); np.fill_diagonal(J, -1)
+    out["cooc"] = np.argsort(-J, axis=1)[:, :m]
+    Wn = W / np.linalg.norm(W, axis=0, keepdims=True)
+    S = Wn.T @ Wn; np.fill_diagonal(S, np.nan)
+    o = np.argsort(-np.nan_to_num(S, nan=-9), axis=1)
+    out["similar"], out["dissimilar"] = o[:, :m], np.argsort(np.nan_to_num(S, nan=9), axis=1)[:, :m]
+    return out
+
+
+def main(a=ARGS):
+    import torch
+    torch.set_num_threads(a.threads)
+    from universetbd.corpus import load_corpus
+    from universetbd.feature_stats import feature_stats
+    from universetbd.labels import offline_labels, score_labels, EmbeddingPredictor
+    from universetbd.families import feature_families
+    from universetbd.sae import TopKSAE, TopKSAEConfig, train_sae, encode_corpus, SparseCodes
+
+    work = Path(a.workdir); work.mkdir(parents=True, exist_ok=True)
+    data = Path(a.data) if a.data else REPO.parent / "shared" / "data" / "arxiv_abstracts.parquet"
+    df = pd.read_parquet(data)
+    if a.max_docs: df = df.head(a.max_docs)
+    corpus = load_corpus(df)
+    R = {"n_docs": len(corpus), "n_latents": a.n_latents, "k": a.k, "threads": a.threads}
+    print(f"corpus: {len(corpus)} documents from {data.name}", flush=True)
+
+    def embedder():
+        from universetbd.embeddings import Embedder, DEFAULT_MODEL_NAME
+        return Embedder(a.model, device=a.device, name=DEFAULT_MODEL_NAME if a.model else None) if (a.model or a.device) else None
+
+    X = None
+    if (work / "X.npy").exists(): X = np.load(work / "X.npy")
+    elif not (work / "codes.npz").exists() or not (work / "scores.parquet").exists():
+        from universetbd.embeddings import embed_corpus
+        X, R["embed_s"] = timed(embed_corpus, corpus, embedder(), batch_size=256)
+        np.save(work / "X.npy", X)
+        print(f"embedded in {R['embed_s']:.1f} s", flush=True)
+
+    if (work / "sae").exists(): sae = TopKSAE.load(work / "sae")
+    else:
+        cfg = TopKSAEConfig(d_in=X.shape[1], n_latents=a.n_latents, k=a.k, auxk=2 * a.k, epochs=a.epochs)
+        (sae, hist), R["train_s"] = timed(train_sae, X, cfg, device=a.device)
+        sae.save(work / "sae")
+        R["train_nmse"] = float(hist.iloc[-1].get("val_nmse", hist.iloc[-1].get("nmse", float("nan"))))
+        print(f"trained SAE n={a.n_latents} k={a.k} in {R['train_s']:.1f} s", flush=True)
+    sae = sae.cpu()
+    if (work / "codes.npz").exists():
+        z = np.load(work / "codes.npz"); codes = SparseCodes(z["indices"], z["values"], int(z["n_latents"]))
+    else:
+        codes = encode_corpus(sae, X)
+        np.savez(work / "codes.npz", indices=codes.indices, values=codes.values, n_latents=codes.n_latents)
+    W = sae.W_dec.detach().cpu().numpy()
+
+    # statistics: best of 2 (first includes the torch import of the cosine step), no cache
+    feature_stats(codes, W)
+    st, R["stats_s"] = timed(feature_stats, codes, W)
+    print(f"feature_stats for {len(corpus)} docs x {a.n_latents} features ({a.threads} threads): {R['stats_s']:.2f} s", flush=True)
+    if not a.skip_baseline:
+        _, R["baseline_stats_s"] = timed(naive_stats, codes, W)
+        R["stats_speedup"] = R["baseline_stats_s"] / R["stats_s"]
+        print(f"baseline (per-feature loop, dense n x n): {R['baseline_stats_s']:.2f} s -> x{R['stats_speedup']:.1f}", flush=True)
+    R["dead_features"] = int((st.n_active == 0).sum())
+    R["density_median"] = float(np.median(st.density[st.n_active > 0]))
+
+    if (work / "scores.parquet").exists(): scores = pd.read_parquet(work / "scores.parquet")
+    else:
+        labels, R["label_s"] = timed(offline_labels, st, corpus)
+        print(f"offline labels: {R['label_s']:.1f} s", flush=True)
+        emb = embedder()
+        if emb is None:
+            from universetbd.embeddings import default_embedder
+            emb = default_embedder()
+        scores, R["score_s"] = timed(score_labels, st, labels, EmbeddingPredictor(X, emb))
+        scores.to_parquet(work / "scores.parquet")
+        print(f"scored {scores.r.notna().sum()} labels: {R['score_s']:.1f} s", flush=True)
+    scored = scores.dropna(subset=["r", "f1"])
+    R.update(mean_r=float(scored.r.mean()), mean_f1=float(scored.f1.mean()), n_scored=int(len(scored)),
+             clean_fraction=float(scores.clean.sum() / a.n_latents), n_clean=int(scores.clean.sum()))
+    print(f"offline label score over {len(scored)} features: mean r {R['mean_r']:.3f}, mean F1 {R['mean_f1']:.3f}; "
+          f"clean {R['n_clean']} ({100 * R['clean_fraction']:.1f}% of {a.n_latents})", flush=True)
+
+    clean = np.zeros(a.n_latents, bool); clean[scores.index[scores.clean.to_numpy(bool)]] = True
+    fam, R["families_s"] = timed(feature_families, st, clean, scores["label"])
+    R["families"] = fam.summary
+    s = fam.summary
+    print(f"families of clean features: {s['n_families']} families, {s['size_min']}-{s['size_max']} children "
+          f"(mean {s['size_mean']:.1f}); block ratio {s['block_ratio']:.2f}; membership {s['membership']:.2f}; "
+          f"{R['families_s']:.1f} s", flush=True)
+    fam_all, t = timed(feature_families, st, None, scores["label"])
+    R["families_all_active"] = fam_all.summary
+    s = fam_all.summary
+    print(f"families of all active features: {s['n_families']} families, {s['size_min']}-{s['size_max']} children "
+          f"(mean {s['size_mean']:.1f}); {t:.1f} s", flush=True)
+
+    try:
+        from universetbd.feature_cards import FeatureAtlas, FeatureExplorer
+    except ImportError as e:
+        print(f"widgets not measured here ({e})")
+    else:
+        atlas, R["atlas_s"] = timed(FeatureAtlas, st, corpus, scores, fam)
+        t0 = time.perf_counter()
+        ex = FeatureExplorer(atlas, sort="score")
+        state = ex.get_state()
+        state_bytes = len(json.dumps({k: v for k, v in state.items() if not isinstance(v, bytes)}))
+        index = json.dumps(ex.index())
+        first = json.dumps(ex.cards(atlas.search("", "score")[:12]))
+        R["explorer_open_s"] = time.perf_counter() - t0
+        R["state_kB"], R["index_kB"], R["first_page_kB"] = state_bytes / 1e3, len(index) / 1e3, len(first) / 1e3
+        rng = np.random.default_rng(0)
+        times, sizes = [], []
+        alive = np.nonzero(st.n_active > 0)[0]
+        for f in rng.choice(alive, min(200, len(alive)), replace=False):
+            t = time.perf_counter(); sizes.append(len(json.dumps(ex.card(int(f))))); times.append(time.perf_counter() - t)
+        R["card_ms_median"], R["card_ms_max"] = 1e3 * float(np.median(times)), 1e3 * float(np.max(times))
+        R["card_kB_median"] = float(np.median(sizes)) / 1e3
+        print(f"explorer: widget + state + index + first page in {1e3 * R['explorer_open_s']:.0f} ms (atlas build "
+              f"{1e3 * R['atlas_s']:.0f} ms); state at open {R['state_kB']:.1f} kB, label index {R['index_kB']:.0f} kB "
+              f"(RPC), first page {R['first_page_kB']:.1f} kB; card fetch median {R['card_ms_median']:.1f} ms, "
+              f"max {R['card_ms_max']:.1f} ms, {R['card_kB_median']:.1f} kB", flush=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(R, indent=1, default=float))
+    return R
+
+
+if __name__ == "__main__":
+    main()
