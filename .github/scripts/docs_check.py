@@ -138,6 +138,42 @@ def add_show_docs(nb) -> int:
     return added
 
 
+def percent_prefixed(cell) -> bool:
+    """A markdown cell whose lines still carry the '# ' prefixes of a percent-format source (renders as headings)."""
+    if cell.get("cell_type") != "markdown": return False
+    lines = [l for l in cell.get("source", "").splitlines()]
+    if not lines or not all(l.startswith("#") for l in lines if l.strip()): return False
+    return any(l.rstrip() == "#" or re.match(r"#\s+(#|>|\||-|\*|\d+\.)", l) for l in lines) or \
+        (len(lines) > 1 and all(re.match(r"#( |$)", l) for l in lines))
+
+
+def lint(nb) -> list[str]:
+    """Problems of the source notebook that spoil its page (before anything runs)."""
+    out = []
+    bad = [i for i, c in enumerate(nb.cells) if percent_prefixed(c)]
+    if bad:
+        out.append(f"{len(bad)} markdown cell(s) still have the percent-format '# ' line prefixes (cells {bad[:8]}"
+                   f"{'...' if len(bad) > 8 else ''}): every line renders as a heading; remove the leading '# ' "
+                   f"from the markdown lines")
+    first = nb.cells[0] if nb.cells else None
+    if first is None or first.cell_type != "markdown" or not re.match(r"#\s+\S", first.source) or \
+            "\n> " not in "\n" + first.source.replace("\n\n", "\n"):
+        out.append("the first cell is not markdown '# Title' + '> summary' (nbdev's page title and description)")
+    return out
+
+
+def fix_markdown(path) -> int:
+    """Remove the leftover percent-format '# ' prefixes from the markdown cells of a notebook file; return the count."""
+    import nbformat
+    nb = nbformat.read(path, as_version=4)
+    n = 0
+    for c in nb.cells:
+        if percent_prefixed(c):
+            c.source = "\n".join(re.sub(r"^# ?", "", l) for l in c.source.splitlines()); n += 1
+    if n: nbformat.write(nb, path)
+    return n
+
+
 # ---------------------------------------------------------------- the rendered copy
 def display_copy(nb, error: dict | None = None) -> tuple[object, dict]:
     """The notebook as the docs show it (a copy), and counts of widget outputs, snapshots and charts."""
@@ -157,6 +193,9 @@ def display_copy(nb, error: dict | None = None) -> tuple[object, dict]:
             if not c.source.strip() and not c.get("outputs"): continue
             for o in c.get("outputs", []):
                 data = o.get("data", {})
+                md = data.get("text/markdown")
+                if isinstance(md, str) and "{target=" in md:  # show_doc's Quarto link attributes
+                    data["text/markdown"] = re.sub(r"\{target=[^}]*\}", "", md)
                 if WIDGET_VIEW not in data: continue
                 data.pop(WIDGET_VIEW)
                 counts["widgets"] += 1
@@ -232,11 +271,12 @@ def execute_notebook(path, out_dir, home, timeout: int = 600, kernel: str | None
     import nbformat
     path, out_dir = Path(path), Path(out_dir)
     os.environ.update({"HF_HUB_OFFLINE": "1", "UNIVERSETBD_PROGRESS": "0", "UNIVERSETBD_HOME": str(home),
-                       "TQDM_DISABLE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+                       "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
     res = {"notebook": path.name, "page": path.stem + ".html", "ok": False, "seconds": 0.0, "error": None}
     t0 = time.perf_counter()
     try:
         nb = nbformat.read(path, as_version=4)
+        res["lint"] = lint(nb)
         res["show_docs"] = add_show_docs(nb)
         ep = _executor_class()(timeout=timeout, store_widget_state=False, allow_errors=False,
                                kernel_name=kernel or nb.metadata.get("kernelspec", {}).get("name", "python3"))
@@ -406,6 +446,14 @@ def write_index(out_dir, results):
         f"<th>seconds</th><th>widgets</th><th>error</th></tr>{rows}</table></body></html>", encoding="utf-8")
 
 
+def cached_build(out, names=(), workers: int = 2, timeout: int = 900) -> dict:
+    """Execute + render the notebooks `names` (prefixes; () = all) into `out` once; later calls read report.json."""
+    out = Path(out)
+    rep = out / "report.json"
+    if rep.exists(): return json.loads(rep.read_text())
+    return run_check(find_notebooks(names), out, workers, timeout, browser=False, log=lambda *a: None)
+
+
 def run_check(notebooks=None, out=DEFAULT_OUT, workers: int = 2, timeout: int = 600, browser: bool | object = True,
               home=None, log=print) -> dict:
     """Execute + render `notebooks` (default: all), then (optionally) check the pages in Chromium; return the report."""
@@ -429,8 +477,9 @@ def run_check(notebooks=None, out=DEFAULT_OUT, workers: int = 2, timeout: int = 
             report["browser"] = f"{time.perf_counter() - t1:.1f} s"
     report["total_seconds"] = round(time.perf_counter() - t0, 1)
     report["failed_notebooks"] = [r["notebook"] for r in results if not r["ok"]]
+    report["lint"] = {r["notebook"]: r["lint"] for r in results if r.get("lint")}
     report["failed_pages"] = [p for p, v in report["pages"].items() if v["problems"]]
-    report["ok"] = not report["failed_notebooks"] and not report["failed_pages"]
+    report["ok"] = not report["failed_notebooks"] and not report["failed_pages"] and not report["lint"]
     (out / "report.json").write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     return report
 
@@ -440,7 +489,7 @@ def format_report(report) -> str:
              f"browser {report['browser']}, total {report['total_seconds']} s"]
     for r in report["notebooks"]:
         page = report["pages"].get(r["page"], {})
-        lines.append(f"  {'ok  ' if r['ok'] and not page.get('problems') else 'FAIL'} {r['notebook']:<34} "
+        lines.append(f"  {'ok  ' if r['ok'] and not page.get('problems') and not r.get('lint') else 'FAIL'} {r['notebook']:<34} "
                      f"{r['seconds']:7.1f} s  widgets {r.get('widgets', 0)} (snapshots {r.get('snapshots', 0)}, "
                      f"charts {r.get('charts', 0)})" + (f"  images {page.get('images')}" if page else ""))
     for r in report["notebooks"]:
@@ -452,8 +501,11 @@ def format_report(report) -> str:
         lines += ["  " + l[:200] for l in tb[-6:]]
     for p, v in report["pages"].items():
         if v["problems"]: lines += [f"\nPAGE PROBLEMS: {p}"] + [f"  - {x}" for x in v["problems"]]
+    for n, msgs in report.get("lint", {}).items():
+        lines += [f"\nSOURCE PROBLEMS: {n}"] + [f"  - {x}" for x in msgs]
     lines.append("\nRESULT: " + ("ok" if report["ok"] else
-                 f"{len(report['failed_notebooks'])} notebook(s) failed to execute, {len(report['failed_pages'])} page(s) with problems"))
+                 f"{len(report['failed_notebooks'])} notebook(s) failed to execute, {len(report['failed_pages'])} page(s) "
+                 f"with problems, {len(report.get('lint', {}))} notebook(s) with source problems"))
     return "\n".join(lines)
 
 
@@ -467,7 +519,14 @@ def main(argv=None) -> int:
     ap.add_argument("--no-browser", action="store_true", help="execute and render only")
     ap.add_argument("--home", help="UNIVERSETBD_HOME for the run (default: a fresh temporary folder)")
     ap.add_argument("--pages-only", action="store_true", help="only the browser check of the pages already in --out")
+    ap.add_argument("--fix-markdown", action="store_true", help="rewrite the given notebooks (default: all) without the "
+                    "leftover percent-format '# ' prefixes in markdown cells, then stop (run nbdev_clean after)")
     a = ap.parse_args(argv)
+    if a.fix_markdown:
+        for p in find_notebooks(a.notebooks, skip=a.skip):
+            n = fix_markdown(p)
+            if n: print(f"{p.name}: fixed {n} markdown cell(s)")
+        return 0
     if a.pages_only:
         pages = sorted(p.name for p in Path(a.out).glob("*.html") if p.name != "report.html")
         res = check_pages(a.out, pages)
