@@ -109,7 +109,7 @@ def test_execution_failure_is_reported(tmp_path):
     src = tmp_path / "broken.ipynb"
     nbformat.write(nb, src)
     r = dc.execute_notebook(src, tmp_path / "out", tmp_path / "home", timeout=120)
-    assert not r["ok"] and r["error"]["ename"] == "ValueError" and r["error"]["cell"] == 2 and "boom" in r["error"]["evalue"]
+    assert not r["ok"] and r["error"]["ename"] == "ValueError" and r["error"]["cell"] == 3 and "boom" in r["error"]["evalue"]
     page = (tmp_path / "out" / "broken.html").read_text()
     assert "failed to execute" in page and "boom" in page
 

@@ -133,6 +133,7 @@ def add_show_docs(nb) -> int:
                 cells.append(sd); added += 1
     if added:
         imp = nbformat.v4.new_code_cell("#| hide\nfrom nbdev.showdoc import show_doc")
+        imp.metadata["docs_check"] = "import"
         cells.insert(0, imp)
     nb.cells = cells
     return added
@@ -217,7 +218,7 @@ def display_copy(nb, error: dict | None = None) -> tuple[object, dict]:
                                          f'{snap or "<pre>" + html.escape(txt) + "</pre>"}</div>')
         cells.append(c)
     if error:
-        msg = (f"**Docs check: this notebook failed to execute** at code cell {error.get('cell')}: "
+        msg = (f"**Docs check: this notebook failed to execute** at cell {error.get('cell')}: "
                f"`{error.get('ename')}: {error.get('evalue', '')[:300]}`. Later cells were not run.")
         cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0, nbformat.v4.new_markdown_cell(msg))
     nb.cells = cells
@@ -257,11 +258,14 @@ def _executor_class():
 
 
 def _first_error(nb) -> dict | None:
-    for i, c in enumerate(nb.cells):
+    """The first error output: `cell` is its cell's number in the source notebook (1-based, markdown included)."""
+    n = 0
+    for c in nb.cells:
+        if "docs_check" not in c.get("metadata", {}): n += 1
         for o in c.get("outputs", []):
             if o.get("output_type") == "error":
                 tb = _ANSI.sub("", "\n".join(o.get("traceback", [])))
-                return {"cell": i, "ename": o.get("ename"), "evalue": _ANSI.sub("", str(o.get("evalue", ""))),
+                return {"cell": n, "ename": o.get("ename"), "evalue": _ANSI.sub("", str(o.get("evalue", ""))),
                         "source": c.source[:400], "traceback": tb[-3000:]}
     return None
 
@@ -495,7 +499,7 @@ def format_report(report) -> str:
     for r in report["notebooks"]:
         if r["ok"]: continue
         e = r["error"] or {}
-        lines += [f"\nFAILED to execute: {r['notebook']} (code cell {e.get('cell')}) {e.get('ename')}: {e.get('evalue')}"]
+        lines += [f"\nFAILED to execute: {r['notebook']} (cell {e.get('cell')}, 1-based, markdown included) {e.get('ename')}: {e.get('evalue')}"]
         if e.get("source"): lines += ["  cell: " + e["source"].strip().splitlines()[0][:160]]
         tb = [l for l in (e.get("traceback") or "").splitlines() if l.strip()]
         lines += ["  " + l[:200] for l in tb[-6:]]
