@@ -35,22 +35,28 @@ def main(argv=None):
                     help="second half of negative prompts: the first half shuffled, or fresh random tokens")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for this tiny model)")
     ap.add_argument("--model-seed", type=int, default=0, help="seed of the trained induction model")
+    ap.add_argument("--gt-threshold", type=float, default=0.3, help="attention score above which a head is ground truth")
+    ap.add_argument("--steps", type=int, default=InductionConfig.steps, help="training steps of the model (smoke tests: fewer)")
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)  # the library already runs this tiny model single-threaded
 
-    cfg = InductionConfig(seed=args.model_seed)
+    cfg = InductionConfig(seed=args.model_seed, steps=args.steps)
     t0 = time.perf_counter()
     model = induction_model(cfg)
     t_model = time.perf_counter() - t0
-    truth, table = induction_ground_truth(model, cfg)
+    truth, table = induction_ground_truth(model, cfg, threshold=args.gt_threshold)
     print(f"induction model {cfg.key()} (seed {cfg.seed}): ready in {t_model:.1f}s (includes training when not cached)")
     print("ground truth from attention patterns:",
           ", ".join(f"{l} ({r})" for l, r in zip(table.index, table.role) if r))
+    if not 0 < len(truth) < len(table):
+        raise SystemExit(f"{len(truth)} of {len(table)} heads pass the ground-truth threshold {args.gt_threshold}: "
+                         f"the model has not learned induction (train longer) or the threshold is off")
     print(f"prompts: {args.n} positives + {args.n} negatives; position={args.position}; negatives={args.negatives}; torch threads={args.threads}\n")
 
     rows = []
     for seed in range(args.seeds):
-        task = induction_task(model, cfg, n=args.n, seed=1000 * (seed + 1), negatives=args.negatives)
+        task = induction_task(model, cfg, n=args.n, seed=1000 * (seed + 1), negatives=args.negatives,
+                             threshold=args.gt_threshold)
         t = time.perf_counter()
         acts = collect_activations(model, task.positives, task.negatives, position=args.position)
         t_acts = time.perf_counter() - t
