@@ -118,6 +118,7 @@ function renderExplorer({ model, el }) {
     c.tabIndex = 0;
     if (b.feature === model.get("selected")) c.classList.add("utbd-selected");
     const head = h("div", "fx-card-head");
+    head.title = `#${b.feature} ${b.label}`;
     head.appendChild(h("span", "fc-num", `#${b.feature}`));
     head.appendChild(h("span", "fx-card-label", ` ${b.label}`));
     c.appendChild(head);
