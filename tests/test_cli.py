@@ -131,3 +131,14 @@ def test_interrupt_exit_130_saves_model(papers, tmp_path):
     assert proc.returncode == 130, f"exit {proc.returncode}\n{out}\n{seen.decode(errors='replace')}{err}"
     assert "interrupted" in out + err
     assert (tmp_path / "sae" / "sae_weights.safetensors").is_file()
+
+
+def test_grokking_parity(tmp_path):
+    p = cli("grokking", "parity", "-o", tmp_path / "gp", "--n-inputs", 8, "--epochs", 40, "--seeds", "0",
+            "--hidden", 32, "--n-boot", 2, "--json", "--quiet", check=0)
+    res = json.loads(p.stdout)
+    assert res["runs"] == 1
+    hist = pd.read_csv(tmp_path / "gp" / "history.csv")
+    assert len(hist) == 40 and {"epoch", "train_acc", "val_acc"} <= set(hist.columns)
+    assert len(pd.read_csv(tmp_path / "gp" / "fits.csv")) == 1
+    assert cli("grokking", "parity", "--seeds", ",", "-o", tmp_path / "x", check=3).stderr.startswith("universetbd: error")
