@@ -1,0 +1,146 @@
+"""Steered-query latency of the exact search, against faiss IndexFlatIP in the same run; HNSW recall@10.
+
+For each size (100k x 384 and 420k x 1536 random unit vectors by default) it times, per single query:
+the SAE steering step (encode, edit, decode) and the exact chunked top-10 (`ExactIndex`), and faiss
+`IndexFlatIP.search` on the same vectors and queries (the baseline); the ratio exact / faiss is the
+figure to compare with the 1.5x target. Batched queries (32 at once) are timed too. Then an HNSW index
+(`ANNIndex`, faiss IndexHNSWFlat, M=32, efConstruction=200) is built on the smaller set and its
+recall@10 against exact search and speed-up are reported for several efSearch values.
+
+    python benchmarks/search_latency.py [--sizes 100000x384,420000x1536] [--device cpu] [--ann-size 100000x384]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from universetbd.core import get_device
+from universetbd.sae import TopKSAE, TopKSAEConfig
+from universetbd.search_index import ANNIndex, ExactIndex, recall_at_k
+from universetbd.steering import steer_sae
+
+
+def unit(rng, n, d):
+    X = np.empty((n, d), np.float32)
+    for s in range(0, n, 50_000):
+        B = rng.standard_normal((min(50_000, n - s), d), dtype=np.float32)
+        X[s:s + len(B)] = B / np.linalg.norm(B, axis=1, keepdims=True)
+    return X
+
+
+def timeit(fn, reps):
+    fn()  # warm-up
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+
+def bench_size(n, d, dev, reps, rng):
+    X = unit(rng, n, d)
+    Q = unit(rng, max(reps, 32), d)
+    n_lat, k = (9216, 64) if d >= 1024 else (3072, 32)
+    sae = TopKSAE(TopKSAEConfig(d_in=d, n_latents=n_lat, k=k, auxk=2 * k)).to(dev).eval()
+    idx = ExactIndex(X, device=dev)
+    qi = iter(range(10**9))
+
+    def steered():
+        q = torch.from_numpy(Q[next(qi) % len(Q)][None]).to(dev)
+        with torch.no_grad():
+            z = sae.encode(q)
+            top = int(z[0].argmax())
+            e2, _ = steer_sae(sae, q, [(top, "scale", 0.0), (7, "set", 1.0)])
+        return idx.search(e2.cpu().numpy() if dev.type != "cpu" else e2.numpy(), 10)
+
+    def steer_only():
+        q = torch.from_numpy(Q[next(qi) % len(Q)][None]).to(dev)
+        with torch.no_grad(): e2, _ = steer_sae(sae, q, [(7, "set", 1.0)])
+        if dev.type == "cuda": torch.cuda.synchronize()
+
+    t_steer = timeit(steer_only, reps)
+    t_exact1 = timeit(lambda: idx.search(Q[next(qi) % len(Q)], 10), reps)
+    t_total = timeit(steered, reps)
+    t_exact32 = timeit(lambda: idx.search(Q[:32], 10), max(3, reps // 4))
+    out = {"n": n, "d": d, "steer_ms": 1e3 * t_steer, "exact_ms": 1e3 * t_exact1, "steered_query_ms": 1e3 * t_total,
+           "exact_batch32_ms": 1e3 * t_exact32}
+    try:
+        import faiss
+        fi = faiss.IndexFlatIP(d); fi.add(X)
+        t_f1 = timeit(lambda: fi.search(Q[next(qi) % len(Q)][None], 10), reps)
+        t_f32 = timeit(lambda: fi.search(Q[:32], 10), max(3, reps // 4))
+        s_f, i_f = fi.search(Q[:32], 10)
+        s_e, i_e = idx.search(Q[:32], 10)
+        out.update(faiss_ms=1e3 * t_f1, faiss_batch32_ms=1e3 * t_f32, ratio_single=t_exact1 / t_f1,
+                   ratio_batch32=t_exact32 / t_f32, same_top10=recall_at_k(i_e, i_f))
+        del fi
+    except ImportError:
+        out.update(faiss_ms=float("nan"), note="faiss not installed: no baseline")
+    del idx, X
+    return out
+
+
+def bench_ann(n, d, rng, ef_values=(64, 128, 256, 512)):
+    X = unit(rng, n, d)
+    Q = unit(rng, 200, d)
+    exact = ExactIndex(X, device="cpu")
+    _, ei = exact.search(Q, 10)
+    t_exact = timeit(lambda: exact.search(Q, 10), 3) / len(Q)
+    ann = ANNIndex(X, backend="faiss")
+    rows = []
+    for ef in ef_values:
+        ann.ef_search = ef
+        _, ai = ann.search(Q, 10)
+        t_ann = timeit(lambda: ann.search(Q, 10), 3) / len(Q)
+        rows.append({"ef_search": ef, "recall@10": recall_at_k(ai, ei), "ann_ms": 1e3 * t_ann,
+                     "exact_ms": 1e3 * t_exact, "speedup": t_exact / t_ann})
+    # the same on clustered data (closer to real embeddings than uniform random vectors)
+    C = unit(rng, 200, d)
+    Xc = C[rng.integers(0, 200, n)] + 0.6 * unit(rng, n, d)
+    Xc /= np.linalg.norm(Xc, axis=1, keepdims=True)
+    Qc = Xc[rng.choice(n, 200, replace=False)] + 0.1 * unit(rng, 200, d)
+    exact_c = ExactIndex(Xc, device="cpu"); _, eci = exact_c.search(Qc, 10)
+    ann_c = ANNIndex(Xc, backend="faiss")
+    for ef in ef_values:
+        ann_c.ef_search = ef
+        _, aci = ann_c.search(Qc, 10)
+        t_ann = timeit(lambda: ann_c.search(Qc, 10), 3) / len(Qc)
+        rows.append({"data": "clustered", "ef_search": ef, "recall@10": recall_at_k(aci, eci), "ann_ms": 1e3 * t_ann,
+                     "exact_ms": 1e3 * t_exact, "speedup": t_exact / t_ann})
+    return rows, ann.build_seconds, ann_c.build_seconds
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="100000x384,420000x1536")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--reps", type=int, default=15)
+    p.add_argument("--ann-size", default="100000x384", help="NxD for the HNSW recall test ('' to skip)")
+    a = p.parse_args()
+    dev = get_device(a.device)
+    rng = np.random.default_rng(0)
+    print(f"device {dev}, torch threads {torch.get_num_threads()}")
+    for size in [s for s in a.sizes.split(",") if s]:
+        n, d = map(int, size.lower().split("x"))
+        r = bench_size(n, d, dev, a.reps, rng)
+        print(f"\n{n} x {d}: steering step {r['steer_ms']:.2f} ms; exact top-10 {r['exact_ms']:.1f} ms; "
+              f"steered query total {r['steered_query_ms']:.1f} ms; batch of 32: {r['exact_batch32_ms']:.1f} ms", flush=True)
+        if "ratio_single" in r:
+            print(f"  faiss IndexFlatIP (baseline): {r['faiss_ms']:.1f} ms single, {r['faiss_batch32_ms']:.1f} ms batch of 32"
+                  f"  -> exact/faiss ratio {r['ratio_single']:.2f} (single), {r['ratio_batch32']:.2f} (batch); "
+                  f"same top-10: {r['same_top10']:.3f}", flush=True)
+        else: print("  " + r["note"])
+    if a.ann_size:
+        n, d = map(int, a.ann_size.lower().split("x"))
+        rows, b1, b2 = bench_ann(n, d, rng)
+        print(f"\nHNSW (faiss IndexHNSWFlat M=32 efC=200) on {n} x {d}: build {b1:.0f} s (uniform), {b2:.0f} s (clustered)")
+        for r in rows:
+            print(f"  {r.get('data', 'uniform'):9s} efSearch {r['ef_search']:4d}: recall@10 {r['recall@10']:.3f}, "
+                  f"{r['ann_ms']:.2f} ms/query vs exact {r['exact_ms']:.2f} ms/query (batched) -> speed-up {r['speedup']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
