@@ -17,6 +17,18 @@ the statistics and widgets on a 2-core machine:
 
     python benchmarks/feature_cards_bench.py --workdir /tmp/fcb            # everything here
     python benchmarks/feature_cards_bench.py --workdir W --model DIR --device cuda --threads 2   # GPU box
+
+Measured 2026-11-24 (embedding and SAE training on an H100; everything else under `taskset -c 0,1`, i.e.
+2 CPU cores of that machine, --threads 2; all-MiniLM-L6-v2 weights carried as float16):
+  n=3072, k=32: feature_stats 1.08 s vs 14.86 s baseline (x13.8); offline labels 9.6 s; held-out score
+    mean r 0.459, mean F1 0.513 over 3072 features; clean 690 (22.5%); 171 families of 4-102 children
+    (mean 13.4), block-diagonal ratio 2.18, membership 0.99.
+  n=9216, k=64: feature_stats 5.91 s vs 58.7 s baseline (x9.9); mean r 0.305, F1 0.386; clean 914 (9.9%);
+    156 families of 4-197 children (mean 18.3).
+  Widgets (this repo's 2-core build machine, heavily loaded): explorer widget + state + label index + first
+    page 36 ms; widget state at open 27 kB; label index 208 kB (sent by RPC); card fetch median 1.1 ms,
+    max 20 ms (12 kB). In JupyterLab (tests/browser) the first page of a 3,072-feature explorer is drawn
+    about 0.1 s after the front end starts.
 """
 from __future__ import annotations
 
