@@ -20,7 +20,7 @@ import torch
 
 from universetbd.core import get_device
 from universetbd.sae import TopKSAE, TopKSAEConfig
-from universetbd.search_index import ANNIndex, ExactIndex, recall_at_k
+from universetbd.search_index import ANNIndex, ExactIndex, ann_recall
 from universetbd.steering import steer_sae
 
 
@@ -75,7 +75,7 @@ def bench_size(n, d, dev, reps, rng):
         s_f, i_f = fi.search(Q[:32], 10)
         s_e, i_e = idx.search(Q[:32], 10)
         out.update(faiss_ms=1e3 * t_f1, faiss_batch32_ms=1e3 * t_f32, ratio_single=t_exact1 / t_f1,
-                   ratio_batch32=t_exact32 / t_f32, same_top10=recall_at_k(i_e, i_f))
+                   ratio_batch32=t_exact32 / t_f32, same_top10=ann_recall(i_e, i_f))
         del fi
     except ImportError:
         out.update(faiss_ms=float("nan"), note="faiss not installed: no baseline")
@@ -95,7 +95,7 @@ def bench_ann(n, d, rng, ef_values=(64, 128, 256, 512)):
         ann.ef_search = ef
         _, ai = ann.search(Q, 10)
         t_ann = timeit(lambda: ann.search(Q, 10), 3) / len(Q)
-        rows.append({"ef_search": ef, "recall@10": recall_at_k(ai, ei), "ann_ms": 1e3 * t_ann,
+        rows.append({"ef_search": ef, "recall@10": ann_recall(ai, ei), "ann_ms": 1e3 * t_ann,
                      "exact_ms": 1e3 * t_exact, "speedup": t_exact / t_ann})
     # the same on clustered data (closer to real embeddings than uniform random vectors)
     C = unit(rng, 200, d)
@@ -108,7 +108,7 @@ def bench_ann(n, d, rng, ef_values=(64, 128, 256, 512)):
         ann_c.ef_search = ef
         _, aci = ann_c.search(Qc, 10)
         t_ann = timeit(lambda: ann_c.search(Qc, 10), 3) / len(Qc)
-        rows.append({"data": "clustered", "ef_search": ef, "recall@10": recall_at_k(aci, eci), "ann_ms": 1e3 * t_ann,
+        rows.append({"data": "clustered", "ef_search": ef, "recall@10": ann_recall(aci, eci), "ann_ms": 1e3 * t_ann,
                      "exact_ms": 1e3 * t_exact, "speedup": t_exact / t_ann})
     return rows, ann.build_seconds, ann_c.build_seconds
 
