@@ -9,8 +9,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 def test_benchmark_smoke(capsys):
     import circuits_induction
-    # an undertrained model (150 steps) with a low attention threshold: exercises every stage in seconds
-    rows = circuits_induction.main(["--seeds", "2", "--n", "20", "--steps", "150", "--gt-threshold", "0.115"])
+    from universetbd.circuit_induction import InductionConfig, induction_ground_truth, induction_model
+    # an undertrained model (150 steps) with the median attention score as threshold: every stage runs, in seconds
+    cfg = InductionConfig(steps=150)
+    _, table = induction_ground_truth(induction_model(cfg), cfg)
+    thr = float(np.median(np.maximum(table.prev_token, table.induction)))
+    rows = circuits_induction.main(["--seeds", "2", "--n", "20", "--steps", "150", "--gt-threshold", str(thr)])
     assert len(rows) == 2
     for r in rows:
         for k in ("sae_node_auc", "sae_edge_auc", "ablation_auc"):
