@@ -151,9 +151,9 @@ def percent_prefixed(cell) -> bool:
 def lint(nb) -> list[str]:
     """Problems of the source notebook that spoil its page (before anything runs)."""
     out = []
-    bad = [i for i, c in enumerate(nb.cells) if percent_prefixed(c)]
+    bad = [i + 1 for i, c in enumerate(nb.cells) if percent_prefixed(c)]
     if bad:
-        out.append(f"{len(bad)} markdown cell(s) still have the percent-format '# ' line prefixes (cells {bad[:8]}"
+        out.append(f"{len(bad)} markdown cell(s) still have the percent-format '# ' line prefixes (cells {bad[:8]}, 1-based"
                    f"{'...' if len(bad) > 8 else ''}): every line renders as a heading; remove the leading '# ' "
                    f"from the markdown lines")
     first = nb.cells[0] if nb.cells else None
