@@ -1,0 +1,37 @@
+"""Smoke tests of the SAE benchmarks and of training on real abstracts (small, offline)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from conftest import shared_data
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_encode_memory_benchmark_runs():
+    out = subprocess.run([sys.executable, str(REPO / "benchmarks" / "sae_encode_memory.py"), "--n-docs", "3000",
+                          "--d", "32", "--n", "256", "--k", "8", "--batch-size", "512"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    assert "SparseCodes" in out and "peak memory ratio dense / codes" in out
+
+
+def test_train_save_load_on_arxiv_sample(tmp_path):
+    import pandas as pd
+    import torch
+    from universetbd.sae import TopKSAE, encode_corpus, train_sae
+    df = pd.read_parquet(shared_data("arxiv_abstracts_2k.parquet"))
+    # a cheap, deterministic stand-in for text embeddings: hashed bag of words, unit norm
+    vocab = 256
+    X = np.zeros((len(df), vocab), np.float32)
+    for i, text in enumerate(df["abstract"].str.lower().str.split()):
+        for w in text: X[i, hash(w) % vocab] += 1
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    sae, hist = train_sae(X, n_latents=512, k=8, auxk=16, lr=3e-3, batch_size=256, steps=40, show_progress=False)
+    assert hist["nmse"].iloc[-1] < hist["nmse"].iloc[0]
+    path = sae.save(tmp_path / "sae")
+    back = TopKSAE.load(path, device="cpu")
+    a, b = encode_corpus(sae, X), encode_corpus(back, X)
+    assert (a.indices == b.indices).all() and (a.values == b.values).all()
+    assert torch.equal(back.stats_last_nonzero, sae.stats_last_nonzero.cpu())
