@@ -4,7 +4,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from conftest import shared_data
+from tests.datafiles import shared_data
 
 from universetbd.core import InputError
 from universetbd.corpus import Corpus, default_corpus, load_corpus

@@ -13,14 +13,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+from tests.datafiles import shared_data  # noqa: E402
 
-def shared_data(name):
-    "Same rule as tests/conftest.py's shared_data (not imported: run with tests/browser, `conftest` is ambiguous)."
-    path = REPO.parent / "shared" / "data" / name
-    if not path.exists():
-        if os.environ.get("CI", "").lower() == "true": pytest.fail(f"{path} is missing: CI needs ../shared/data")
-        pytest.skip(f"{path} is not available")
-    return path
+
 
 
 def _codes(N, n=64, k=6, seed=0):

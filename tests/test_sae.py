@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conftest import shared_data
+from tests.datafiles import shared_data
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,12 +7,10 @@ show every widget output's static snapshot (class utbd-static; charts with an in
 images. Screenshots land in test-artifacts/browser/docs/.
 """
 import os
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests"))
-from test_docs import docs_build, docs_subset, load_docs_check  # noqa: E402
+from tests.test_docs import docs_build, docs_subset, load_docs_check  # noqa: E402
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "browser"  # as in conftest.py
 
