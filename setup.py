@@ -36,7 +36,7 @@ setuptools.setup(
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],
     packages=setuptools.find_packages(include=["universetbd", "universetbd.*"]),
-    package_data={"universetbd": ["static/*.js", "static/*.css"]},
+    package_data={"universetbd": ["static/*.js", "static/*.css", "*/*.js", "*/*.css"]},
     include_package_data=True,
     install_requires=_reqs("requirements"),
     extras_require=extras,

@@ -19,11 +19,11 @@ import torch
 
 os.environ.setdefault("UNIVERSETBD_PROGRESS", "0")
 
-from universetbd.circuit_acts import collect_activations
-from universetbd.circuit_baseline import mean_ablation_scores
-from universetbd.circuit_eval import evaluate_scores
-from universetbd.circuit_induction import InductionConfig, induction_ground_truth, induction_model, induction_task
-from universetbd.circuit_sae import DiscreteSAEConfig, discover_circuit
+from universetbd.circuits.acts import collect_activations
+from universetbd.circuits.baseline import mean_ablation_scores
+from universetbd.circuits.scoring import evaluate_scores
+from universetbd.circuits.induction import InductionConfig, induction_ground_truth, induction_model, induction_task
+from universetbd.circuits.discrete_sae import DiscreteSAEConfig, discover_circuit
 
 
 def run_model(args, model_seed):

@@ -64,6 +64,7 @@ import scipy.sparse as sp  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from universetbd.core import shared_data  # noqa: E402
 
 
 def timed(fn, *a, **kw):
@@ -74,7 +75,7 @@ def timed(fn, *a, **kw):
 
 def naive_stats(codes, W, n_top=10, n_zero=10, n_bins=20, m=10, seed=0):
     "Baseline: the straightforward version (Python loop over features, dense n x n matrices, full sorts)."
-    from universetbd.feature_stats import codes_csr
+    from universetbd.features.stats import codes_csr
     A = codes_csr(codes).tocsc()
     N, n = A.shape
     rng = np.random.default_rng(seed)
@@ -103,13 +104,13 @@ def main(a=ARGS):
     import torch
     torch.set_num_threads(a.threads)
     from universetbd.corpus import load_corpus
-    from universetbd.feature_stats import feature_stats
-    from universetbd.labels import offline_labels, score_labels, EmbeddingPredictor
-    from universetbd.families import feature_families
-    from universetbd.sae import TopKSAE, TopKSAEConfig, train_sae, encode_corpus, SparseCodes
+    from universetbd.features.stats import feature_stats
+    from universetbd.features.labels import offline_labels, score_labels, EmbeddingPredictor
+    from universetbd.features.families import feature_families
+    from universetbd.sae.topk import TopKSAE, TopKSAEConfig, train_sae, encode_corpus, SparseCodes
 
     work = Path(a.workdir); work.mkdir(parents=True, exist_ok=True)
-    data = Path(a.data) if a.data else REPO.parent / "shared" / "data" / "arxiv_abstracts.parquet"
+    data = Path(a.data) if a.data else shared_data("arxiv_abstracts.parquet")
     df = pd.read_parquet(data)
     if a.max_docs: df = df.head(a.max_docs)
     corpus = load_corpus(df)
@@ -185,7 +186,7 @@ def main(a=ARGS):
           f"(mean {s['size_mean']:.1f}); {t:.1f} s", flush=True)
 
     try:
-        from universetbd.feature_cards import FeatureAtlas, FeatureExplorer
+        from universetbd.features.cards import FeatureAtlas, FeatureExplorer
     except ImportError as e:
         print(f"widgets not measured here ({e})")
     else:

@@ -9,7 +9,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from universetbd.feedback import concurrent_votes
+from universetbd.search.feedback import concurrent_votes
 
 
 def main():

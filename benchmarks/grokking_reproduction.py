@@ -27,9 +27,9 @@ import pandas as pd
 
 from universetbd.charts import save_chart
 from universetbd.core import atomic_write
-from universetbd.grokking_experiments import ParityConfig, concealment_sweep, linear_estimator_sweep
-from universetbd.grokking_fit import grokking_table, power_law_fit
-from universetbd.grokking_plot import sweep_chart
+from universetbd.grokking.experiments import ParityConfig, concealment_sweep, linear_estimator_sweep
+from universetbd.grokking.fit import grokking_table, power_law_fit
+from universetbd.grokking.plot import sweep_chart
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -39,7 +39,7 @@ def child(mode, n_docs, d, n, k, batch_size):
     import os
     os.environ["UNIVERSETBD_PROGRESS"] = "0"
     import torch
-    from universetbd.sae import TopKSAE, encode_corpus
+    from universetbd.sae.topk import TopKSAE, encode_corpus
     torch.manual_seed(0)
     X = torch.nn.functional.normalize(torch.randn(n_docs, d), dim=1).numpy()
     sae = TopKSAE(d_in=d, n_latents=n, k=k)

@@ -27,7 +27,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data" / "arxiv_abstracts.parquet"
+sys.path.insert(0, str(REPO))
+from universetbd.core import shared_data  # noqa: E402
+
+DATA = shared_data("arxiv_abstracts.parquet")
 
 
 def load_embeddings(path=DATA):
@@ -47,7 +50,7 @@ def load_embeddings(path=DATA):
 
 def run(X_train, X_val, n, k, auxk, lr, steps, batch, dead_steps, seed, device=None):
     import numpy as np
-    from universetbd.sae import encode_corpus, evaluate_nmse, train_sae
+    from universetbd.sae.topk import encode_corpus, evaluate_nmse, train_sae
     t = time.perf_counter()
     sae, hist = train_sae(X_train, X_val=X_val, n_latents=n, k=k, auxk=auxk, lr=lr, steps=steps, batch_size=batch,
                           dead_steps=dead_steps, seed=seed, val_fraction=0.0, eval_every=10**9, show_progress=False,

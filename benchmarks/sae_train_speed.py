@@ -8,7 +8,7 @@ that load from other processes hits both alike; a figure is the median time per 
 
 SAELens step = what `SAETrainer._train_step` does: `training_forward_pass` (TopK, AuxK on dead latents),
 firing statistics, backward, gradient clipping at 1.0, Adam step, zero_grad. It is measured in SAELens's
-default mode and with `use_sparse_activations=True` (its sparse decoder). Ours = `universetbd.sae.sae_step`
+default mode and with `use_sparse_activations=True` (its sparse decoder). Ours = `universetbd.sae.topk.sae_step`
 (loss, AuxK, dead counter, decoder-gradient projection, clipping, Adam, column renormalisation).
 
 The run also checks interoperability: an SAE saved by universetbd is loaded with
@@ -146,7 +146,7 @@ class Worker:
 class Ours:
     def __init__(self, data, d, n, k, dead_fraction, device):
         import numpy as np, torch
-        from universetbd.sae import TopKSAE, make_optimizer
+        from universetbd.sae.topk import TopKSAE, make_optimizer
         torch.manual_seed(0)
         self.torch, self.dev = torch, device
         self.X = torch.from_numpy(np.load(data)).to(device)
@@ -156,7 +156,7 @@ class Ours:
         self.n_dead = int(dead_fraction * n)
 
     def run(self, steps):
-        from universetbd.sae import sae_step
+        from universetbd.sae.topk import sae_step
         torch, times = self.torch, []
         for i in range(steps):
             x = self.X[(i % (len(self.X) // BATCH)) * BATCH:][:BATCH]
@@ -172,7 +172,7 @@ class Ours:
 def check_interop(worker, tmp):
     "Save a universetbd SAE and load it with SAELens: reconstructions and active latents must agree."
     import numpy as np, torch
-    from universetbd.sae import TopKSAE
+    from universetbd.sae.topk import TopKSAE
     torch.manual_seed(1)
     sae = TopKSAE(d_in=64, n_latents=512, k=8)
     with torch.no_grad(): sae.latent_bias.normal_(0, 0.1); sae.pre_bias.normal_(0, 0.1)

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 
 from universetbd.core import get_device
-from universetbd.sae import TopKSAE, TopKSAEConfig
-from universetbd.search_index import ANNIndex, ExactIndex, ann_recall
-from universetbd.steering import steer_sae
+from universetbd.sae.topk import TopKSAE, TopKSAEConfig
+from universetbd.search.index import ANNIndex, ExactIndex, ann_recall
+from universetbd.search.steering import steer_sae
 
 
 def unit(rng, n, d):

@@ -23,13 +23,13 @@ import pandas as pd
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from universetbd.core import get_device, seed_everything
-from universetbd.sae import TopKSAE, TopKSAEConfig, encode_corpus, train_sae
-from universetbd.search_eval import steering_eval, steering_pairs, steering_summary
-from universetbd.search_index import ExactIndex
+from universetbd.core import get_device, seed_everything, shared_data
+from universetbd.sae.topk import TopKSAE, TopKSAEConfig, encode_corpus, train_sae
+from universetbd.search.evaluate import steering_eval, steering_pairs, steering_summary
+from universetbd.search.index import ExactIndex
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[1] / "shared" / "data" / "arxiv_abstracts.parquet"
+DATA = shared_data("arxiv_abstracts.parquet")
 
 
 def main():

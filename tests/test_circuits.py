@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 def test_benchmark_smoke(capsys):
     import circuits_induction
-    from universetbd.circuit_induction import InductionConfig, induction_ground_truth, induction_model
+    from universetbd.circuits.induction import InductionConfig, induction_ground_truth, induction_model
     # an undertrained model (150 steps) with the median attention score as threshold: every stage runs, in seconds
     cfg = InductionConfig(steps=150)
     _, table = induction_ground_truth(induction_model(cfg), cfg)
@@ -25,7 +25,7 @@ def test_benchmark_smoke(capsys):
 
 
 def test_cached_model_is_reused(tmp_path, monkeypatch):
-    from universetbd.circuit_induction import InductionConfig, induction_model, repeated_sequences
+    from universetbd.circuits.induction import InductionConfig, induction_model, repeated_sequences
     monkeypatch.setenv("UNIVERSETBD_HOME", str(tmp_path))
     cfg = InductionConfig(steps=20, seed=5)
     a = induction_model(cfg)

@@ -27,7 +27,7 @@ def _codes(N, n=64, k=6, seed=0):
 
 def test_build_atlas_caches_and_checks(tmp_path):
     from universetbd.core import InputError
-    from universetbd.feature_cards import FeatureExplorer, build_atlas
+    from universetbd.features.cards import FeatureExplorer, build_atlas
     df = pd.read_parquet(shared_data("arxiv_abstracts_2k.parquet")).head(300)
     df = df.assign(text=df.title + ". " + df.abstract)
     codes, W = _codes(len(df))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from universetbd.grokking_fit import FitResult, fit_transition, grokking_table, transition_curve
+from universetbd.grokking.fit import FitResult, fit_transition, grokking_table, transition_curve
 
 REPO = Path(__file__).resolve().parents[1]
 STATUSES = {"ok", "no_transition", "immediate", "not_converged", "poor_fit", "too_few_points"}

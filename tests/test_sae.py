@@ -20,7 +20,7 @@ def test_encode_memory_benchmark_runs():
 def test_train_save_load_on_arxiv_sample(tmp_path):
     import pandas as pd
     import torch
-    from universetbd.sae import TopKSAE, encode_corpus, train_sae
+    from universetbd.sae.topk import TopKSAE, encode_corpus, train_sae
     df = pd.read_parquet(shared_data("arxiv_abstracts_2k.parquet"))
     # a cheap, deterministic stand-in for text embeddings: hashed bag of words, unit norm
     vocab = 256

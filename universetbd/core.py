@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'HOME_ENV', 'PROGRESS_ENV', 'UniverseTBDError', 'InputError', 'MissingDependencyError',
-           'NotConfiguredError', 'require', 'get_device', 'seed_everything', 'data_dir', 'atomic_path', 'atomic_write',
-           'progress']
+__all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'PROGRESS_ENV', 'UniverseTBDError', 'InputError',
+           'MissingDependencyError', 'NotConfiguredError', 'require', 'get_device', 'seed_everything', 'data_dir',
+           'shared_data', 'atomic_path', 'atomic_write', 'progress']
 
 # %% ../nbs/00_core.ipynb #7631e3d5
 from platformdirs import user_cache_dir
@@ -99,6 +99,23 @@ def data_dir(*parts: str, # sub-directories below the package's data directory
     path = Path(root).expanduser().joinpath(*parts)
     if create: path.mkdir(parents=True, exist_ok=True)
     return path
+
+# %% ../nbs/00_core.ipynb #aca663a1
+SHARED_DATA_ENV = "UNIVERSETBD_SHARED_DATA"
+
+def shared_data(name: str = "", # a file in the project's shared data, e.g. "arxiv_abstracts_2k.parquet"
+               ) -> Path:
+    """Path of a file in the project's shared data (real arXiv abstracts for examples, tests and benchmarks): `$UNIVERSETBD_SHARED_DATA`,
+    else the first `shared/data` beside a parent of the working directory or of the package. The path may not exist: check `.exists()`."""
+    env = os.environ.get(SHARED_DATA_ENV)
+    if env: return Path(env).expanduser() / name
+    starts = [Path.cwd().resolve(), Path(importlib.util.find_spec("universetbd").origin).resolve().parent]
+    for start in starts:
+        for parent in (start, *start.parents):
+            cand = parent / "shared" / "data"
+            if cand.is_dir(): return cand / name
+    return Path.cwd() / "shared" / "data" / name
+
 
 # %% ../nbs/00_core.ipynb #76cf6090
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ import importlib.resources
 import traceback
 
 # %% auto #0
-__all__ = ['CSS_PREFIX', 'escape', 'css_class', 'static_text', 'rpc', 'Widget', 'ChoiceList']
+__all__ = ['CSS_PREFIX', 'escape', 'css_class', 'static_text', 'has_asset', 'rpc', 'Widget', 'ChoiceList']
 
 # %% ../nbs/01_widgets.ipynb #df82a185
 import anywidget
@@ -32,14 +32,25 @@ def css_class(*names: str) -> str:
     return " ".join(f"{CSS_PREFIX}-{n}" for name in names for n in name.split())
 
 # %% ../nbs/01_widgets.ipynb #651e9e02
-def static_text(name: str, # file name under `universetbd/static/`, e.g. "base.css"
+def _asset(name: str, package: str):
+    res = importlib.resources.files(package)
+    for part in name.split("/"): res = res.joinpath(part)
+    return res
+
+def static_text(name: str, # path below the package, e.g. "static/base.css" or "features/feature_card.js"
+                package: str = "universetbd", # the package that ships it
                ) -> str:
     "The text of a front-end asset shipped with the package."
-    res = importlib.resources.files("universetbd").joinpath("static", name)
+    res = _asset(name, package)
     if not res.is_file():
-        raise FileNotFoundError(f"universetbd/static/{name} is missing: reinstall the package "
+        raise FileNotFoundError(f"{package.replace('.', '/')}/{name} is missing: reinstall the package "
                                 f"(pip install -e . from a checkout) so its front-end files are present")
     return res.read_text(encoding="utf-8")
+
+def has_asset(name: str, package: str = "universetbd") -> bool:
+    "Whether `package` ships the front-end file `name` (a path below the package)."
+    return _asset(name, package).is_file()
+
 
 # %% ../nbs/01_widgets.ipynb #ac575b85
 def rpc(fn):
@@ -49,16 +60,23 @@ def rpc(fn):
 
 # %% ../nbs/01_widgets.ipynb #516a54a7
 class Widget(anywidget.AnyWidget):
-    "Base of universetbd widgets: ES module and CSS from `universetbd/static/`, static HTML fallback, `@rpc` calls."
-    _module: str = ""  # base name of static/<_module>.js and static/<_module>.css
+    "Base of universetbd widgets: ES module and CSS shipped beside the widget's module, static HTML fallback, `@rpc` calls."
+    _module: str | tuple = ""  # front-end part(s) below `_package`: "search/search_box" is search/search_box.js (+ .css if present)
+    _render: str = "render"  # the JavaScript function that draws the widget, defined by one of the parts
+    _package: str = "universetbd"  # the package shipping the parts (a widget of another package sets its own)
+
+    @classmethod
+    def front_end(cls) -> tuple[str, str]:
+        "The widget's ES module and CSS: `common.js` + each part's `.js` + the export of `_render`; `base.css` + the parts' `.css`."
+        parts, pkg = ((cls._module,) if isinstance(cls._module, str) else tuple(cls._module)), cls._package
+        js = [static_text("static/common.js")] + [static_text(f"{p}.js", pkg) for p in parts]
+        js.append(f"export default {{ render: {cls._render} }};")
+        css = [static_text("static/base.css")] + [static_text(f"{p}.css", pkg) for p in parts if has_asset(f"{p}.css", pkg)]
+        return "\n".join(js), "\n".join(css)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        name = cls.__dict__.get("_module")
-        if name:
-            cls._esm = static_text("common.js") + "\n" + static_text(f"{name}.js")
-            css = importlib.resources.files("universetbd").joinpath("static", f"{name}.css")
-            cls._css = static_text("base.css") + ("\n" + css.read_text(encoding="utf-8") if css.is_file() else "")
+        if cls.__dict__.get("_module"): cls._esm, cls._css = cls.front_end()
         cls._rpc_methods = {k for klass in cls.__mro__ for k, v in vars(klass).items() if getattr(v, "_utbd_rpc", False)}
 
     def __init__(self, **kwargs):
@@ -99,7 +117,7 @@ _STATIC_STYLE = ("<style>.utbd-static{font-family:system-ui,sans-serif;font-size
 
 class ChoiceList(Widget):
     "Pick one of `items` with a click; the index is `selected` (-1 for none)."
-    _module = "choice_list"
+    _module = "static/choice_list"
     items = traitlets.List(traitlets.Unicode()).tag(sync=True)
     selected = traitlets.Int(-1).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)

@@ -28,4 +28,3 @@ function render({ model, el }) {
   model.on("change:title", draw);
   return () => root.remove();
 }
-export default { render };

@@ -1,0 +1,253 @@
+// FeatureExplorer: type-ahead search over feature labels, sorting, a paged grid of compact cards,
+// a family tree, and the full card of the selected feature (drawn by feature_card.js's utbdDrawCard).
+// The label index is fetched once; compact cards, full cards and the tree are fetched when shown.
+function renderExplorer({ model, el }) {
+  const t0 = performance.now();
+  const call = utbdRpc(model);
+  const root = h("div", "root feature-explorer");
+  const title = h("div", "title fx-title");
+  const bar = h("div", "fx-toolbar");
+  const search = h("input", "fx-search");
+  search.type = "search";
+  search.placeholder = "Search labels (or #123)…";
+  search.setAttribute("aria-label", "search feature labels");
+  search.value = model.get("query");
+  const sort = h("select", "fx-sort");
+  [["density", "sort: density"], ["score", "sort: score"], ["family", "sort: family"], ["feature", "sort: feature #"]]
+    .forEach(([v, t]) => {
+      const o = h("option", "", t);
+      o.value = v;
+      sort.appendChild(o);
+    });
+  sort.value = model.get("sort");
+  const gridBtn = h("button", "button fx-view-grid", "Cards");
+  const treeBtn = h("button", "button fx-view-tree", "Family tree");
+  gridBtn.type = treeBtn.type = "button";
+  const prev = h("button", "button fx-prev", "‹");
+  const next = h("button", "button fx-next", "›");
+  prev.type = next.type = "button";
+  const info = h("span", "muted fx-info", "loading…");
+  bar.append(search, sort, gridBtn, treeBtn, prev, info, next);
+  const main = h("div", "fx-main");
+  const grid = h("div", "fx-grid");
+  const tree = h("div", "fx-tree");
+  const detail = h("div", "fx-detail");
+  const detailNav = h("div", "fc-nav");
+  const backBtn = h("button", "button fc-back", "← back");
+  backBtn.type = "button";
+  backBtn.disabled = true;
+  const closeBtn = h("button", "button fx-close", "close");
+  closeBtn.type = "button";
+  detailNav.append(backBtn, closeBtn);
+  const detailBody = h("div", "fc-body");
+  detail.append(detailNav, detailBody);
+  main.append(grid, tree, detail);
+  root.append(title, bar, main);
+  el.appendChild(root);
+
+  let index = null;
+  let order = [];
+  const briefs = new Map();
+  let treeLoaded = false;
+  let pageToken = 0;
+
+  const select = (f) => {
+    model.set("selected", f);
+    model.save_changes();
+  };
+  const loader = utbdCardLoader(call, detailBody, backBtn, select);
+
+  function refilter() {
+    if (!index) return;
+    const q = (model.get("query") || "").trim().toLowerCase();
+    const n = index.label.length;
+    let feats = [];
+    const num = /^#(\d+)$/.exec(q);
+    if (num) {
+      const f = Number(num[1]);
+      if (f < n) feats = [f];
+    } else {
+      const words = q.split(/\s+/).filter(Boolean);
+      for (let f = 0; f < n; f++) {
+        const lab = String(index.label[f]).toLowerCase();
+        if (words.every((w) => lab.includes(w))) feats.push(f);
+      }
+    }
+    const s = model.get("sort");
+    const d = index.density;
+    const nz = (x) => (x === null || x === undefined ? -9 : x);
+    const fam = (f) => (index.family[f] < 0 ? Number.MAX_SAFE_INTEGER : index.family[f]);
+    const cmp = {
+      density: (a, b) => d[b] - d[a] || a - b,
+      score: (a, b) => nz(index.f1[b]) - nz(index.f1[a]) || nz(index.r[b]) - nz(index.r[a]) || a - b,
+      family: (a, b) => fam(a) - fam(b) || d[b] - d[a] || a - b,
+      feature: (a, b) => a - b,
+    }[s] || ((a, b) => a - b);
+    order = feats.sort(cmp);
+    drawPage();
+  }
+
+  async function drawPage() {
+    const ps = Math.max(1, model.get("page_size"));
+    const pages = Math.max(1, Math.ceil(order.length / ps));
+    const page = Math.min(model.get("page"), pages - 1);
+    const ids = order.slice(page * ps, page * ps + ps);
+    info.textContent = `${order.length} of ${index.label.length} features · page ${page + 1}/${pages}`;
+    prev.disabled = page <= 0;
+    next.disabled = page >= pages - 1;
+    const mine = ++pageToken;
+    const missing = ids.filter((f) => !briefs.has(f));
+    if (missing.length) {
+      try {
+        const { result } = await call("cards", { features: missing });
+        result.forEach((b) => briefs.set(b.feature, b));
+      } catch (e) {
+        grid.replaceChildren(h("div", "error", String(e.message || e)));
+        return;
+      }
+    }
+    if (mine !== pageToken) return;
+    grid.replaceChildren(...ids.map((f) => briefCard(briefs.get(f))));
+    if (!root.dataset.firstPageMs) root.dataset.firstPageMs = (performance.now() - t0).toFixed(0);
+    if (!ids.length) grid.appendChild(h("div", "muted fx-empty", "No feature label matches."));
+  }
+
+  function briefCard(b) {
+    const c = h("div", "fx-card");
+    c.dataset.feature = String(b.feature);
+    c.tabIndex = 0;
+    if (b.feature === model.get("selected")) c.classList.add("utbd-selected");
+    const head = h("div", "fx-card-head");
+    head.title = `#${b.feature} ${b.label}`;
+    head.appendChild(h("span", "fc-num", `#${b.feature}`));
+    head.appendChild(h("span", "fx-card-label", ` ${b.label}`));
+    c.appendChild(head);
+    const st = h("div", "muted fx-card-stats");
+    st.appendChild(h("span", "", `density ${utbdFmt(b.density, 2)} · `));
+    st.appendChild(utbdScore(b));
+    c.appendChild(st);
+    c.appendChild(utbdHist(b.hist, 160, 26));
+    const ul = h("ul", "fx-card-top");
+    b.top.forEach((t) => ul.appendChild(h("li", "", t.title)));
+    c.appendChild(ul);
+    c.addEventListener("click", () => select(b.feature));
+    c.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") select(b.feature);
+    });
+    return c;
+  }
+
+  function treeNode(node) {
+    const d = h("details", "fx-fam");
+    d.open = true;
+    const s = h("summary", "fx-fam-head");
+    const p = utbdFeatureLink({ feature: node.parent, label: node.label }, select);
+    s.appendChild(p);
+    s.appendChild(h("span", "muted", ` ${node.size} children${node.name ? " · " + node.name : ""}`));
+    d.appendChild(s);
+    const kids = h("div", "fc-links fx-fam-children");
+    node.children.forEach((it) => kids.appendChild(utbdFeatureLink(it, select, "density")));
+    d.appendChild(kids);
+    node.sub.forEach((sub) => d.appendChild(treeNode(sub)));
+    return d;
+  }
+
+  async function drawTree() {
+    if (treeLoaded) return;
+    treeLoaded = true;
+    tree.replaceChildren(h("div", "muted", "loading families…"));
+    try {
+      const { result } = await call("tree", {});
+      tree.replaceChildren(h("div", "muted", `${result.length} top-level families`));
+      result.forEach((n) => tree.appendChild(treeNode(n)));
+      if (!result.length) tree.appendChild(h("div", "muted", "No families were found."));
+    } catch (e) {
+      treeLoaded = false;
+      tree.replaceChildren(h("div", "error", String(e.message || e)));
+    }
+  }
+
+  function drawView() {
+    const v = model.get("view");
+    grid.style.display = v === "tree" ? "none" : "";
+    tree.style.display = v === "tree" ? "" : "none";
+    gridBtn.classList.toggle("utbd-active", v !== "tree");
+    treeBtn.classList.toggle("utbd-active", v === "tree");
+    if (v === "tree") drawTree();
+  }
+
+  function drawSelected() {
+    const f = model.get("selected");
+    detail.style.display = f >= 0 ? "" : "none";
+    root.classList.toggle("utbd-fx-has-detail", f >= 0);
+    grid.querySelectorAll(".utbd-fx-card").forEach((c) =>
+      c.classList.toggle("utbd-selected", Number(c.dataset.feature) === f));
+    if (f >= 0) loader.load(f);
+  }
+
+  function drawTitle() {
+    title.textContent = model.get("title") || "";
+    title.style.display = model.get("title") ? "" : "none";
+  }
+
+  let typing = null;
+  search.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      model.set("query", search.value);
+      model.set("page", 0);
+      model.save_changes();
+    }, 120);
+  });
+  sort.addEventListener("change", () => {
+    model.set("sort", sort.value);
+    model.set("page", 0);
+    model.save_changes();
+  });
+  const setView = (v) => {
+    model.set("view", v);
+    model.save_changes();
+  };
+  gridBtn.addEventListener("click", () => setView("grid"));
+  treeBtn.addEventListener("click", () => setView("tree"));
+  const turn = (k) => {
+    model.set("page", Math.max(0, model.get("page") + k));
+    model.save_changes();
+  };
+  prev.addEventListener("click", () => turn(-1));
+  next.addEventListener("click", () => turn(1));
+  backBtn.addEventListener("click", () => {
+    const f = loader.back();
+    if (f !== null) select(f);
+  });
+  closeBtn.addEventListener("click", () => select(-1));
+
+  model.on("change:query", () => {
+    if (search.value !== model.get("query")) search.value = model.get("query");
+    refilter();
+  });
+  model.on("change:sort", () => {
+    sort.value = model.get("sort");
+    refilter();
+  });
+  model.on("change:page", () => index && drawPage());
+  model.on("change:page_size", () => index && drawPage());
+  model.on("change:view", drawView);
+  model.on("change:selected", drawSelected);
+  model.on("change:title", drawTitle);
+
+  drawTitle();
+  drawView();
+  drawSelected();
+  call("index", {})
+    .then(({ result }) => {
+      index = result;
+      root.dataset.ready = "1";
+      refilter();
+    })
+    .catch((e) => grid.replaceChildren(h("div", "error", String(e.message || e))));
+  return () => {
+    clearTimeout(typing);
+    root.remove();
+  };
+}

@@ -1,0 +1,274 @@
+// SearchBox: steerable semantic search. Results, features and label searches come from the kernel
+// through rpc calls (utbdRpc); data strings only ever reach the DOM through textContent (h()).
+function render({ model, el }) {
+  const call = utbdRpc(model);
+  const root = h("div", "root search-box");
+  el.appendChild(root);
+
+  // ---- layout ----------------------------------------------------------------------------------
+  const bar = h("div", "sb-bar");
+  const input = h("input", "sb-query");
+  input.type = "search";
+  input.placeholder = "Ask a question or type a few words…";
+  input.setAttribute("aria-label", "search query");
+  const go = h("button", "button sb-go", "Search");
+  bar.append(input, go);
+
+  const toggles = h("div", "sb-toggles");
+  const boxes = {};
+  for (const [name, text] of [["keywords", "keywords"], ["recency", "recency"], ["citations", "citations"], ["hybrid", "hybrid (BM25)"]]) {
+    const lab = h("label", "sb-toggle");
+    const cb = h("input", `sb-toggle-${name}`);
+    cb.type = "checkbox";
+    cb.dataset.name = name;
+    lab.append(cb, h("span", "", text));
+    toggles.append(lab);
+    boxes[name] = cb;
+  }
+  const status = h("span", "sb-status muted");
+  toggles.append(status);
+
+  const featWrap = h("div", "sb-features-wrap");
+  const featHead = h("div", "sb-section", "Query features (move a slider to steer)");
+  const chips = h("div", "sb-features");
+  const addWrap = h("div", "sb-add");
+  const addInput = h("input", "sb-add-input");
+  addInput.placeholder = "add a feature by label…";
+  addInput.setAttribute("aria-label", "add a feature by label");
+  const suggestions = h("div", "sb-suggestions");
+  addWrap.append(addInput, suggestions);
+  featWrap.append(featHead, chips, addWrap);
+
+  const error = h("div", "error sb-error");
+  const results = h("ol", "sb-results");
+
+  const answerPanel = h("div", "sb-answer");
+  const answerHead = h("div", "sb-section", "Answer");
+  const answerBody = h("div", "sb-answer-body");
+  const answerBtn = h("button", "button sb-answer-btn", "Answer from these papers");
+  answerPanel.append(answerHead, answerBtn, answerBody);
+
+  const fb = h("div", "sb-feedback");
+  const fbText = h("textarea", "sb-feedback-text");
+  fbText.placeholder = "Feedback on these results (logged)…";
+  fbText.rows = 2;
+  const fbBtn = h("button", "button sb-feedback-send", "Send feedback");
+  const fbStatus = h("span", "sb-feedback-status muted");
+  fb.append(fbText, fbBtn, fbStatus);
+
+  root.append(bar, toggles, featWrap, error, results, answerPanel, fb);
+
+  // ---- state -------------------------------------------------------------------------------------
+  let features = [];            // [{index, label, activation, value, added}]
+  let edits = {};               // {index: value} of moved sliders
+  let queryId = null;
+  let currentQuery = "";
+  let inFlight = false, pending = null, seq = 0;
+  const votes = {};             // doc id -> +1/-1 for the current query
+
+  function syncToggles() {
+    const w = model.get("weights") || {};
+    for (const n of ["keywords", "recency", "citations"]) boxes[n].checked = !!w[n];
+    boxes.hybrid.checked = !!model.get("hybrid");
+  }
+  function drawAnswerPanel() {
+    answerBtn.style.display = model.get("llm_configured") ? "" : "none";
+    if (!model.get("llm_configured")) answerBody.textContent = model.get("llm_help");
+    else if (answerBody.textContent === model.get("llm_help")) answerBody.textContent = "";
+  }
+
+  // ---- searching -----------------------------------------------------------------------------------
+  function params() {
+    return {
+      query: currentQuery, edits,
+      weights: { keywords: boxes.keywords.checked, recency: boxes.recency.checked, citations: boxes.citations.checked },
+      hybrid: boxes.hybrid.checked,
+    };
+  }
+  // Run a search; while one is in flight keep only the newest request (sliders fire many events).
+  function runSearch(t0) {
+    if (!currentQuery.trim()) return;
+    if (inFlight) { pending = t0; return; }
+    inFlight = true;
+    const my = ++seq;
+    root.classList.add("utbd-busy");
+    call("search", params()).then(({ result }) => {
+      error.textContent = "";
+      drawResults(result);
+      const ms = performance.now() - t0;
+      root.dataset.lastLatencyMs = ms.toFixed(1);
+      root.dataset.searches = String(my);
+      status.textContent = `${result.results.length} results · ${result.mode} · ${ms.toFixed(0)} ms`;
+    }).catch((e) => {
+      error.textContent = String(e.message || e);
+    }).finally(() => {
+      inFlight = false;
+      root.classList.remove("utbd-busy");
+      if (pending !== null) { const p = pending; pending = null; runSearch(p); }
+    });
+  }
+  function newQuery() {
+    currentQuery = input.value;
+    edits = {};
+    features = [];
+    runSearch(performance.now());
+  }
+
+  // ---- drawing -------------------------------------------------------------------------------------
+  function drawResults(result) {
+    queryId = result.query_id;
+    for (const k of Object.keys(votes)) delete votes[k];
+    // features: the query's active ones (first search of a query) plus any added by label
+    const byIndex = new Map(features.map((f) => [f.index, f]));
+    for (const f of result.features) {
+      if (!byIndex.has(f.index)) {
+        const nf = { index: f.index, label: f.label, activation: f.activation, value: f.activation, added: false };
+        features.push(nf); byIndex.set(f.index, nf);
+      }
+    }
+    root.dataset.sliderMax = String(result.slider_max);
+    drawFeatures(result.slider_max);
+    results.replaceChildren();
+    for (const r of result.results) results.append(drawResult(r));
+    if (!result.results.length) results.append(h("li", "muted", "No results."));
+  }
+
+  function drawFeatures(max) {
+    chips.replaceChildren();
+    for (const f of features) {
+      const chip = h("div", "chip sb-feature" + (f.index in edits ? " sb-edited" : ""));
+      chip.dataset.index = String(f.index);
+      const name = h("span", "sb-feature-label", f.label);
+      name.title = `feature ${f.index}`;
+      const val = h("span", "sb-feature-value muted", utbdFmt(f.value, 2));
+      const slider = h("input", "sb-slider");
+      slider.type = "range";
+      slider.min = "0";
+      slider.max = String(Math.max(max, f.value || 0));
+      slider.step = "any";
+      slider.value = String(f.value || 0);
+      slider.setAttribute("aria-label", `steer feature ${f.label}`);
+      slider.addEventListener("input", () => {
+        const t0 = performance.now();
+        f.value = Number(slider.value);
+        edits[f.index] = f.value;
+        val.textContent = utbdFmt(f.value, 2);
+        chip.classList.add("utbd-sb-edited");
+        runSearch(t0);
+      });
+      const reset = h("button", "button sb-reset", "↺");
+      reset.title = "reset this feature";
+      reset.addEventListener("click", () => {
+        delete edits[f.index];
+        if (f.added) features = features.filter((g) => g !== f);
+        else f.value = f.activation;
+        drawFeatures(Number(root.dataset.sliderMax || 1));
+        runSearch(performance.now());
+      });
+      chip.append(name, slider, val, reset);
+      chips.append(chip);
+    }
+    featHead.style.display = features.length ? "" : "none";
+  }
+
+  function drawResult(r) {
+    const li = h("li", "sb-result");
+    li.dataset.id = r.id;
+    const head = h("div", "sb-result-head");
+    const title = h("span", "sb-title", r.title);
+    const meta = h("span", "sb-meta muted",
+      ` ${r.year ?? "–"} · ${r.citations ?? "–"} citations · score ${utbdFmt(r.score, 3)}`);
+    head.append(title, meta);
+    if (r.feature) {
+      const fchip = h("span", "chip sb-doc-feature", `${r.feature.label} ${utbdFmt(r.feature.activation, 2)}`);
+      fchip.title = "the query feature strongest in this paper";
+      head.append(fchip);
+    }
+    const snippet = h("div", "sb-snippet", r.snippet);
+    const actions = h("div", "sb-actions");
+    const up = h("button", "button sb-vote sb-up", "▲");
+    const down = h("button", "button sb-vote sb-down", "▼");
+    up.title = "relevant"; down.title = "not relevant";
+    const id = h("span", "sb-id muted", r.id);
+    const voteFor = (value) => {
+      const removed = votes[r.id] === value;
+      const prev = votes[r.id];
+      const q = queryId;
+      const after = () => {
+        if (removed) delete votes[r.id]; else votes[r.id] = value;
+        up.classList.toggle("utbd-voted", votes[r.id] === 1);
+        down.classList.toggle("utbd-voted", votes[r.id] === -1);
+        li.dataset.vote = String(votes[r.id] ?? 0);
+      };
+      // switching from up to down takes the old vote back first
+      const first = prev !== undefined && prev !== value
+        ? call("vote", { doc_id: r.id, value: prev, query_id: q, removed: true }) : Promise.resolve();
+      first.then(() => call("vote", { doc_id: r.id, value, query_id: q, removed }))
+        .then(after).catch((e) => { error.textContent = String(e.message || e); });
+    };
+    up.addEventListener("click", () => voteFor(1));
+    down.addEventListener("click", () => voteFor(-1));
+    actions.append(up, down, id);
+    li.append(head, snippet, actions);
+    return li;
+  }
+
+  // ---- events --------------------------------------------------------------------------------------
+  input.addEventListener("keydown", (e) => { if (e.key === "Enter") newQuery(); });
+  go.addEventListener("click", newQuery);
+  for (const cb of Object.values(boxes)) cb.addEventListener("change", () => runSearch(performance.now()));
+
+  let addTimer = null;
+  addInput.addEventListener("input", () => {
+    clearTimeout(addTimer);
+    addTimer = setTimeout(() => {
+      const text = addInput.value.trim();
+      suggestions.replaceChildren();
+      if (!text) return;
+      call("find_features", { text }).then(({ result }) => {
+        suggestions.replaceChildren();
+        for (const f of result) {
+          const b = h("button", "button sb-suggestion", f.label);
+          b.dataset.index = String(f.index);
+          b.addEventListener("click", () => {
+            if (!features.some((g) => g.index === f.index))
+              features.push({ index: f.index, label: f.label, activation: 0, value: 0, added: true });
+            suggestions.replaceChildren();
+            addInput.value = "";
+            drawFeatures(Number(root.dataset.sliderMax || 1));
+          });
+          suggestions.append(b);
+        }
+        if (!result.length) suggestions.append(h("span", "muted", "no feature with that label"));
+      }).catch((e) => { error.textContent = String(e.message || e); });
+    }, 150);
+  });
+
+  answerBtn.addEventListener("click", () => {
+    answerBody.textContent = "…";
+    call("answer", { query_id: queryId }).then(({ result }) => {
+      answerBody.replaceChildren();
+      if (result.error) { answerBody.textContent = result.error; return; }
+      answerBody.append(h("div", "sb-answer-text", result.answer));
+      if (result.cited && result.cited.length) answerBody.append(h("div", "muted", `cited: ${result.cited.join(", ")}`));
+    }).catch((e) => { answerBody.textContent = String(e.message || e); });
+  });
+
+  fbBtn.addEventListener("click", () => {
+    const text = fbText.value.trim();
+    if (!text) return;
+    call("send_feedback", { text, query_id: queryId }).then(() => {
+      fbText.value = "";
+      fbStatus.textContent = "thank you, logged";
+    }).catch((e) => { fbStatus.textContent = String(e.message || e); });
+  });
+
+  model.on("change:weights", syncToggles);
+  model.on("change:hybrid", syncToggles);
+  model.on("change:llm_configured", drawAnswerPanel);
+  syncToggles();
+  drawAnswerPanel();
+  featHead.style.display = "none";
+  if (model.get("query")) { input.value = model.get("query"); newQuery(); }
+  return () => root.remove();
+}
