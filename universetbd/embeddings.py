@@ -25,6 +25,7 @@ import pandas as pd
 from .core import (InputError, NotConfiguredError, atomic_path, data_dir, get_device, progress,
                               require)
 from .corpus import Corpus
+from .llm import openai_client, resolve_settings
 
 # %% ../nbs/04_embeddings.ipynb #3d79030a
 def normalize_rows(X, # an (N, d) array of vectors
@@ -148,38 +149,33 @@ def default_embedder() -> Embedder:
 class OpenAIEmbedder:
     "Embeddings from an OpenAI-compatible `/embeddings` endpoint (OpenAI, llama.cpp, vLLM, Ollama, ...)."
     def __init__(self, model: str | None = None, # model name; default $UNIVERSETBD_EMBED_MODEL or text-embedding-3-small
-                 base_url: str | None = None, # endpoint; default $UNIVERSETBD_EMBED_BASE_URL or $OPENAI_BASE_URL
-                 api_key: str | None = None, # key; default $UNIVERSETBD_EMBED_API_KEY or $OPENAI_API_KEY
+                 base_url: str | None = None, # endpoint; default $UNIVERSETBD_EMBED_BASE_URL or $UNIVERSETBD_LLM_BASE_URL
+                 api_key: str | None = None, # key; default: the key rule of `universetbd.llm`
                  dimensions: int | None = None, # ask the server for this many dimensions (models that support it)
                  name: str | None = None, # name used in the cache key (default: model, plus host when not OpenAI)
                  timeout: float = 60.0, # seconds per request
-                 max_retries: int = 3, # retries on transient errors
+                 max_retries: int = 3, # client retries of connection errors, 429 and 5xx (never 400/401/403)
                 ):
-        env = os.environ.get
-        self.model = model or env("UNIVERSETBD_EMBED_MODEL") or "text-embedding-3-small"
-        self.base_url = base_url or env("UNIVERSETBD_EMBED_BASE_URL") or env("OPENAI_BASE_URL")
-        self.api_key = api_key or env("UNIVERSETBD_EMBED_API_KEY") or env("OPENAI_API_KEY")
-        if not self.api_key and not self.base_url:
+        s = resolve_settings(base_url, model, api_key, timeout, max_retries, embeddings=True)
+        if not s.has_endpoint:
             raise NotConfiguredError(
-                "OpenAIEmbedder needs an endpoint: set OPENAI_API_KEY (or UNIVERSETBD_EMBED_API_KEY) for OpenAI, or "
-                "UNIVERSETBD_EMBED_BASE_URL (or OPENAI_BASE_URL) for a compatible server such as "
-                "http://localhost:8080/v1, or pass api_key=/base_url=. Offline, use Embedder() instead")
+                "OpenAIEmbedder needs an endpoint: set OPENAI_API_KEY for OpenAI, or UNIVERSETBD_EMBED_BASE_URL (or "
+                "UNIVERSETBD_LLM_BASE_URL) for a compatible server such as http://localhost:8080/v1, with "
+                "UNIVERSETBD_LLM_API_KEY if it needs a key; or pass api_key=/base_url=. Offline, use Embedder() instead")
         if dimensions is not None and (not isinstance(dimensions, int) or dimensions < 1):
             raise InputError(f"dimensions must be a positive integer or None, got {dimensions!r}")
-        self.dimensions, self.timeout, self.max_retries = dimensions, timeout, max_retries
+        self._settings, self.model, self.base_url = s, s.model, s.base_url
+        self.dimensions, self.timeout, self.max_retries = dimensions, s.timeout, s.max_retries
         host = re.sub(r"^https?://", "", self.base_url or "").rstrip("/")
-        self.name = name or (self.model if not host or "api.openai.com" in host else f"{self.model}@{host}")
+        self.name = name or (self.model if s.is_openai else f"{self.model}@{host}")
         self._client, self._dim = None, dimensions
 
     def __repr__(self): return f"OpenAIEmbedder({self.name!r})"
 
     @property
     def client(self):
-        "The `openai.OpenAI` client (created on first use)."
-        if self._client is None:
-            openai = require("openai", pip="openai", feature="OpenAIEmbedder")
-            self._client = openai.OpenAI(base_url=self.base_url, api_key=self.api_key or "not-needed",
-                                         timeout=self.timeout, max_retries=self.max_retries)
+        "The `openai.OpenAI` client of `universetbd.llm.openai_client` (created on first use)."
+        if self._client is None: self._client = openai_client(self._settings, feature="OpenAIEmbedder")
         return self._client
 
     @property

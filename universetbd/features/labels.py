@@ -9,17 +9,14 @@ import concurrent.futures as cf
 import hashlib
 import json
 import math
-import os
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['STOPWORDS', 'BASE_URL_ENV', 'MODEL_ENV', 'KEY_ENV', 'LABEL_SYSTEM', 'corpus_frame', 'label_split', 'tokenize',
-           'TermIndex', 'terms_label', 'offline_labels', 'label_scores', 'default_embedder', 'EmbeddingPredictor',
-           'score_labels', 'clean_mask', 'llm_settings', 'llm_client', 'label_prompt', 'predict_prompt', 'clean_label',
-           'parse_predictions', 'LLMLabeller', 'save_labels', 'load_labels']
+__all__ = ['STOPWORDS', 'LABEL_SYSTEM', 'corpus_frame', 'label_split', 'tokenize', 'TermIndex', 'terms_label', 'offline_labels',
+           'label_scores', 'default_embedder', 'EmbeddingPredictor', 'score_labels', 'clean_mask', 'label_prompt',
+           'predict_prompt', 'clean_label', 'parse_predictions', 'LLMLabeller', 'save_labels', 'load_labels']
 
 # %% ../../nbs/features/02_labels.ipynb #63b26b64
 import numpy as np
@@ -27,7 +24,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 # %% ../../nbs/features/02_labels.ipynb #4d6de6f7
-from ..core import InputError, NotConfiguredError, UniverseTBDError, atomic_path, atomic_write, data_dir, progress, require
+from ..core import InputError, atomic_path, atomic_write, data_dir, progress, require
+from ..llm import LLM
 from .stats import FeatureStats, _top_per_row
 
 # %% ../../nbs/features/02_labels.ipynb #b6f9a5f8
@@ -254,31 +252,6 @@ def clean_mask(scores: pd.DataFrame, # with columns r, f1, density
     "The authors' clean-feature filter: F1 >= 0.8, r >= 0.8 and density < 0.2."
     return (scores.f1 >= f1_min) & (scores.r >= r_min) & (scores.density < density_max)
 
-# %% ../../nbs/features/02_labels.ipynb #675ed4e4
-BASE_URL_ENV, MODEL_ENV, KEY_ENV = "UNIVERSETBD_LLM_BASE_URL", "UNIVERSETBD_LLM_MODEL", "OPENAI_API_KEY"
-
-def llm_settings(base_url: str | None = None, # endpoint, e.g. "http://localhost:8000/v1" (default: $UNIVERSETBD_LLM_BASE_URL)
-                 model: str | None = None, # model name (default: $UNIVERSETBD_LLM_MODEL)
-                 api_key: str | None = None, # key (default: $OPENAI_API_KEY; local servers accept any)
-                ) -> dict:
-    "Resolve the LLM endpoint from arguments and environment; `NotConfiguredError` if there is none."
-    base_url = base_url or os.environ.get(BASE_URL_ENV) or None
-    model = model or os.environ.get(MODEL_ENV) or None
-    api_key = api_key or os.environ.get(KEY_ENV) or None
-    if base_url is None and api_key is None:
-        raise NotConfiguredError(f"no LLM endpoint is configured: pass base_url=... (any OpenAI-compatible server) "
-                                 f"or set ${BASE_URL_ENV}, or set ${KEY_ENV} for api.openai.com; "
-                                 f"or use the offline labeller (offline_labels)")
-    if model is None:
-        raise NotConfiguredError(f"no LLM model is configured: pass model=... or set ${MODEL_ENV} (e.g. gpt-4o)")
-    return {"base_url": base_url, "model": model, "api_key": api_key or "not-needed"}
-
-def llm_client(base_url=None, model=None, api_key=None):
-    "An `openai.OpenAI` client for the resolved endpoint, and the model name."
-    s = llm_settings(base_url, model, api_key)
-    openai = require("openai", "openai", "LLM feature labels")
-    return openai.OpenAI(base_url=s["base_url"], api_key=s["api_key"]), s["model"]
-
 # %% ../../nbs/features/02_labels.ipynb #a14fcf54
 LABEL_SYSTEM = ("You interpret features of a sparse autoencoder trained on embeddings of documents. "
                 "Each feature fires on documents that share a concept.")
@@ -324,17 +297,15 @@ class LLMLabeller:
     def __init__(self, client=None, # an `openai.OpenAI`-like client (default: built from the settings below)
                  model: str | None = None, # model name (default: $UNIVERSETBD_LLM_MODEL)
                  base_url: str | None = None, # endpoint (default: $UNIVERSETBD_LLM_BASE_URL)
-                 api_key: str | None = None, # key (default: $OPENAI_API_KEY); kept only inside the client
+                 api_key: str | None = None, # key (default: the key rule of `universetbd.llm`); kept only inside the client
                  max_workers: int = 8, # concurrent requests
-                 retries: int = 3, # retries per request after the first failure
-                 backoff: float = 1.0, # seconds before the first retry, doubled each time
+                 retries: int = 3, # client retries of connection errors, 429 and 5xx (never 400/401/403)
                  cache_dir=None, # directory of the answer cache (default: data_dir("llm_cache")); False: no cache
                  max_chars: int = 1200, # characters of each document shown to the model
                  temperature: float = 0.0, # sampling temperature
                 ):
-        if client is None: client, model = llm_client(base_url, model, api_key)
-        elif model is None: model = llm_settings("unused", None, "unused")["model"]
-        self.client, self.model, self.max_workers, self.retries, self.backoff = client, model, max_workers, retries, backoff
+        self.llm = LLM(base_url, model, api_key, client=client, temperature=temperature, max_retries=retries)
+        self.client, self.model, self.max_workers, self.retries = self.llm._client, self.llm.model, max_workers, retries
         self.max_chars, self.temperature = max_chars, temperature
         self.cache_path = None if cache_dir is False else Path(cache_dir or data_dir("llm_cache")) / "answers.json"
         self._cache = json.loads(self.cache_path.read_text()) if self.cache_path and self.cache_path.exists() else {}
@@ -342,19 +313,10 @@ class LLMLabeller:
     def __repr__(self): return f"LLMLabeller(model={self.model!r})"
 
     def chat(self, messages: list[dict]) -> str:
-        "One cached chat completion, retried with back-off."
+        "One cached chat completion (`universetbd.llm.LLMError` when the endpoint fails)."
         key = hashlib.blake2b(json.dumps([self.model, self.temperature, messages]).encode(), digest_size=16).hexdigest()
         if key in self._cache: return self._cache[key]
-        for attempt in range(self.retries + 1):
-            try:
-                resp = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.temperature)
-                answer = resp.choices[0].message.content or ""
-                break
-            except Exception as e:
-                if attempt == self.retries:
-                    raise UniverseTBDError(f"the LLM endpoint failed {self.retries + 1} times ({type(e).__name__}: {e}); "
-                                           f"check the server and the model name {self.model!r}") from e
-                time.sleep(self.backoff * 2 ** attempt)
+        answer = self.llm.chat(messages, max_tokens=None)
         self._cache[key] = answer
         return answer
 

@@ -19,8 +19,8 @@ import traitlets
 from ..core import InputError, NotConfiguredError
 from ..widgets import Widget, css_class, escape, rpc
 from .steering import SteeringSearch, frame_of
-from .literature import (LLM, HOW_TO_CONFIGURE, LiteratureSearch, answer_question, corpus_texts,
-                                    llm_configured)
+from ..llm import HOW_TO_CONFIGURE, LLM, resolve_settings
+from .literature import LiteratureSearch, answer_question, corpus_texts
 from .feedback import FeedbackLog
 
 # %% ../../nbs/search/06_box.ipynb #2e86bf32
@@ -63,8 +63,10 @@ class SearchBox(Widget):
             raise InputError(f"engine must be a SteeringSearch or LiteratureSearch, got {type(engine).__name__}")
         self.engine = engine
         self.frame = engine.frame
-        if llm is None and llm_configured():
-            try: llm = LLM()
+        if llm is None:  # an answer model only when the environment configures one (see universetbd.llm)
+            try:
+                s = resolve_settings()
+                llm = LLM(settings=s) if s.configured else None
             except Exception: llm = None
         self.llm, self.user, self.snippet_chars = llm, user, snippet_chars
         if feedback is False: self.feedback_log = None

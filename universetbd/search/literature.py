@@ -10,18 +10,18 @@ import re
 from dataclasses import dataclass
 
 # %% auto #0
-__all__ = ['STOPWORDS', 'ENV_BASE_URL', 'ENV_MODEL', 'ENV_KEY', 'HOW_TO_CONFIGURE', 'SYSTEM_PROMPT', 'QUESTION_PROMPTS',
-           'HYDE_PROMPT', 'keyword_weight', 'recency_weight', 'citation_weight', 'normalise_max', 'keywords_of',
-           'paper_keywords', 'keyword_matches', 'Weights', 'as_weights', 'literature_weights', 'corpus_texts',
-           'KeywordIndex', 'reciprocal_rank_fusion', 'LiteratureSearch', 'llm_configured', 'LLM', 'classify_question',
-           'hyde_vector', 'format_papers', 'answer_question', 'reformat_answer']
+__all__ = ['STOPWORDS', 'SYSTEM_PROMPT', 'QUESTION_PROMPTS', 'HYDE_PROMPT', 'keyword_weight', 'recency_weight', 'citation_weight',
+           'normalise_max', 'keywords_of', 'paper_keywords', 'keyword_matches', 'Weights', 'as_weights',
+           'literature_weights', 'corpus_texts', 'KeywordIndex', 'reciprocal_rank_fusion', 'LiteratureSearch',
+           'classify_question', 'hyde_vector', 'format_papers', 'answer_question', 'reformat_answer']
 
 # %% ../../nbs/search/03_literature.ipynb #f097a3e7
 import numpy as np
 import pandas as pd
 
 # %% ../../nbs/search/03_literature.ipynb #afa6be9f
-from ..core import InputError, NotConfiguredError, require
+from ..core import InputError, NotConfiguredError
+from ..llm import LLM
 from .steering import SearchResult, SteeringSearch, frame_of
 
 # %% ../../nbs/search/03_literature.ipynb #e6d81abc
@@ -76,12 +76,20 @@ def keyword_matches(query_keywords, # set of query keywords
     return np.array([len(q & paper_keywords(r)) for _, r in frame.iterrows()], dtype=np.int64)
 
 # %% ../../nbs/search/03_literature.ipynb #e38a6dbb
+from ..core import Config
+
 @dataclass
-class Weights:
+class Weights(Config):
     "Which Pathfinder weights to apply (all on by default, as in the paper)."
     keywords: bool = True # keyword-match weight
     recency: bool = True # recency weight
     citations: bool = True # citation weight
+
+    def validate(self):
+        "Raise `InputError` unless every switch is True or False."
+        for name in self.field_names():
+            if not isinstance(getattr(self, name), (bool, np.bool_)): raise self.invalid(name, "give True or False")
+        return self
 
 def as_weights(w) -> Weights:
     "A `Weights` from a `Weights`, a dict of switches (missing = off), an iterable of names, True (all) or None/False (none)."
@@ -229,46 +237,6 @@ class LiteratureSearch:
         res.doc_features, res.extra = self.engine.doc_features(rows, feats), extra
         res.mode = res.mode + ("+hybrid" if hybrid else "") + ("+weighted" if (w.keywords or w.recency or w.citations) else "")
         return res
-
-# %% ../../nbs/search/03_literature.ipynb #c9985b3a
-ENV_BASE_URL, ENV_MODEL, ENV_KEY = "UNIVERSETBD_LLM_BASE_URL", "UNIVERSETBD_LLM_MODEL", "OPENAI_API_KEY"
-HOW_TO_CONFIGURE = (f"no LLM endpoint is configured: set the environment variables {ENV_MODEL} (e.g. 'gpt-4o-mini'), "
-                    f"{ENV_KEY} and, for a server other than OpenAI, {ENV_BASE_URL} (e.g. 'http://localhost:11434/v1' "
-                    f"for Ollama); or pass base_url=, model=, api_key= (search and steering work without one)")
-
-def llm_configured(base_url=None, model=None, api_key=None) -> bool:
-    "Whether an endpoint is configured by these arguments or the environment."
-    model = model or os.environ.get(ENV_MODEL)
-    base_url = base_url or os.environ.get(ENV_BASE_URL)
-    return bool(model) and bool(base_url or api_key or os.environ.get(ENV_KEY))
-
-class LLM:
-    "A chat model behind an OpenAI-compatible endpoint (settings from arguments or environment)."
-    def __init__(self, base_url: str | None = None, # server URL (default: $UNIVERSETBD_LLM_BASE_URL, else OpenAI)
-                 model: str | None = None, # model name (default: $UNIVERSETBD_LLM_MODEL)
-                 api_key: str | None = None, # key (default: $OPENAI_API_KEY); never stored by universetbd
-                 client=None, # an existing OpenAI-compatible client (e.g. a fake in tests)
-                 temperature: float = 0.2, # sampling temperature
-                ):
-        self.model = model or os.environ.get(ENV_MODEL)
-        self.base_url = base_url or os.environ.get(ENV_BASE_URL) or None
-        self.temperature = temperature
-        if client is None:
-            if not llm_configured(self.base_url, self.model, api_key): raise NotConfiguredError(HOW_TO_CONFIGURE)
-            openai = require("openai", "openai", "LLM answers and HyDE")
-            client = openai.OpenAI(base_url=self.base_url, api_key=api_key or os.environ.get(ENV_KEY) or "not-needed")
-        elif not self.model: raise NotConfiguredError(HOW_TO_CONFIGURE)
-        self._client = client
-
-    def __repr__(self): return f"LLM(model={self.model!r}, base_url={self.base_url!r})"
-
-    def chat(self, messages: list[dict], # [{"role": ..., "content": ...}]
-             max_tokens: int = 800, # answer length limit
-            ) -> str:
-        "The model's reply text."
-        r = self._client.chat.completions.create(model=self.model, messages=messages, max_tokens=max_tokens,
-                                                 temperature=self.temperature)
-        return (r.choices[0].message.content or "").strip()
 
 # %% ../../nbs/search/03_literature.ipynb #52f7cfd0
 SYSTEM_PROMPT = ("You are a careful research assistant. Answer only from the papers given. Cite every claim with the "
