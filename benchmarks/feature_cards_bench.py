@@ -8,7 +8,7 @@ top-k SAE with n = 3072, k = 32:
 - offline labelling time, mean held-out label score (Pearson r, F1) over all scored features with the
   embedding predictor, and the fraction passing the clean filter (F1 >= 0.8, r >= 0.8, density < 0.2);
 - number of feature families and their size range;
-- explorer: time to build the widget and its first payload (state + label index + first page of cards),
+- explorer: time to build the widget and its first payload (state, which holds the first page of cards),
   the widget-state size at open, and the time of each card fetch (`card` RPC, JSON included).
 
 Every step caches its output in --workdir (embeddings X.npy, sae/, codes.npz, scores.parquet), so the
@@ -195,10 +195,9 @@ def main(a=ARGS):
         ex = FeatureExplorer(atlas, sort="score")
         state = ex.get_state()
         state_bytes = len(json.dumps({k: v for k, v in state.items() if not isinstance(v, bytes)}))
-        index = json.dumps(ex.index())
-        first = json.dumps(ex.cards(atlas.search("", "score")[:12]))
+        first = json.dumps(ex.shown)
         R["explorer_open_s"] = time.perf_counter() - t0
-        R["state_kB"], R["index_kB"], R["first_page_kB"] = state_bytes / 1e3, len(index) / 1e3, len(first) / 1e3
+        R["state_kB"], R["first_page_kB"] = state_bytes / 1e3, len(first) / 1e3
         rng = np.random.default_rng(0)
         times, sizes = [], []
         alive = np.nonzero(st.n_active > 0)[0]
@@ -206,9 +205,8 @@ def main(a=ARGS):
             t = time.perf_counter(); sizes.append(len(json.dumps(ex.card(int(f))))); times.append(time.perf_counter() - t)
         R["card_ms_median"], R["card_ms_max"] = 1e3 * float(np.median(times)), 1e3 * float(np.max(times))
         R["card_kB_median"] = float(np.median(sizes)) / 1e3
-        print(f"explorer: widget + state + index + first page in {1e3 * R['explorer_open_s']:.0f} ms (atlas build "
-              f"{1e3 * R['atlas_s']:.0f} ms); state at open {R['state_kB']:.1f} kB, label index {R['index_kB']:.0f} kB "
-              f"(RPC), first page {R['first_page_kB']:.1f} kB; card fetch median {R['card_ms_median']:.1f} ms, "
+        print(f"explorer: widget + state + first page in {1e3 * R['explorer_open_s']:.0f} ms (atlas build "
+              f"{1e3 * R['atlas_s']:.0f} ms); state at open {R['state_kB']:.1f} kB, of which first page {R['first_page_kB']:.1f} kB; card fetch median {R['card_ms_median']:.1f} ms, "
               f"max {R['card_ms_max']:.1f} ms, {R['card_kB_median']:.1f} kB", flush=True)
     if a.json:
         Path(a.json).write_text(json.dumps(R, indent=1, default=float))

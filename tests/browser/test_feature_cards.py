@@ -1,5 +1,9 @@
-"""FeatureExplorer and FeatureCard in a real JupyterLab: render, type-ahead, related-feature clicks,
-selection seen by Python, family tree, hostile data strings shown literally, no console errors."""
+"""FeatureExplorer and FeatureCard in a real JupyterLab: render, type-ahead, the cards shown in the kernel's
+order (`FeatureExplorer.results`) for several sorts, queries and pages, related-feature clicks, selection seen
+by Python, family tree, hostile data strings shown literally, no console errors."""
+import json
+import re
+
 from playwright.sync_api import expect
 
 IMG = "<img src=x onerror=alert(1)> <script>alert(2)</script> prompts"
@@ -13,6 +17,29 @@ def _no_elements_from_data(root):
     assert root.locator("b").count() == 0
 
 
+def _kernel(nb, cell):
+    """The kernel's query, sort, page and full `results` order, printed by the fixture's last cell."""
+    nb.run_cell(cell)
+    expect(nb.cell_output(cell)).to_contain_text("KERNEL ")
+    text = "\n".join(nb.output_text(cell))
+    return json.loads(text[text.index("KERNEL ") + 7:].strip().splitlines()[0])
+
+
+def _assert_kernel_order(nb, root, cell, *, query, sort, page, page_size):
+    """The cards on screen, once drawn for (query, sort, page), are the kernel's `results` for that page, in order."""
+    expect(root).to_have_attribute("data-query", query, timeout=15_000)
+    expect(root).to_have_attribute("data-sort", sort, timeout=15_000)
+    expect(root).to_have_attribute("data-page", str(page), timeout=15_000)
+    expect(root).not_to_have_class(re.compile(r"\butbd-fx-pending\b"), timeout=15_000)
+    shown = root.locator(".utbd-fx-grid .utbd-fx-card").evaluate_all("els => els.map(e => Number(e.dataset.feature))")
+    k = _kernel(nb, cell)
+    assert (k["query"], k["sort"], k["page"]) == (query, sort, page)
+    want = k["results"][page * page_size:(page + 1) * page_size]
+    assert want, f"no features for {query!r}: the check would be empty"
+    assert shown == want, f"browser shows {shown}, kernel order is {want} (query={query!r} sort={sort} page={page})"
+    return k["results"]
+
+
 def test_feature_explorer(notebook):
     nb = notebook("feature_cards.ipynb")
     nb.run_all()
@@ -22,11 +49,29 @@ def test_feature_explorer(notebook):
     cards = root.locator(".utbd-fx-grid .utbd-fx-card")
     expect(cards).to_have_count(8, timeout=30_000)
     expect(root.locator(".utbd-fx-title")).to_have_text("Synthetic <b>features</b>")
-    print(f"explorer first page drawn {root.get_attribute('data-first-page-ms')} ms after render() started")
     nb.screenshot("feature_explorer_grid", root)
 
-    # type-ahead: the grid narrows to the features whose label has both words, and Python sees the query
+    # the kernel orders, the browser draws: the cards on screen are the kernel's `results`, page by page
+    _assert_kernel_order(nb, root, 5, query="", sort="density", page=0, page_size=8)
+    sort = root.locator(".utbd-fx-sort")
+    sort.select_option("family")
+    order = _assert_kernel_order(nb, root, 5, query="", sort="family", page=0, page_size=8)
+    assert order[:2] == [16, 0]  # both family parents first (the browser used to order family 0 by density only)
+    root.locator(".utbd-fx-next").click()
+    _assert_kernel_order(nb, root, 5, query="", sort="family", page=1, page_size=8)
+    nb.screenshot("feature_explorer_family_page2", root)
+    sort.select_option("score")
+    _assert_kernel_order(nb, root, 5, query="", sort="score", page=0, page_size=8)
+    sort.select_option("family")
     search = root.locator(".utbd-fx-search")
+    search.press_sequentially("neural", delay=40)
+    _assert_kernel_order(nb, root, 5, query="neural", sort="family", page=0, page_size=8)
+    sort.select_option("density")
+    _assert_kernel_order(nb, root, 5, query="neural", sort="density", page=0, page_size=8)
+    search.fill("")
+    expect(root).to_have_attribute("data-query", "", timeout=15_000)
+
+    # type-ahead: the grid narrows to the features whose label has both words, and Python sees the query
     search.press_sequentially("dark mat", delay=40)
     expect(cards).to_have_count(2, timeout=15_000)
     for i in range(2):
@@ -107,19 +152,18 @@ def test_feature_card(notebook):
     nb.assert_clean()
 
 
-def test_feature_explorer_first_render_at_benchmark_size(notebook):
-    """3,072 features: the label index comes by RPC and the first page of cards is drawn within a second."""
+def test_feature_explorer_at_benchmark_size(notebook):
+    """3,072 features: the first page comes with the widget state, and a query is filtered and ordered by the kernel."""
     nb = notebook("feature_cards_large.ipynb")
     nb.run_all()
     root = nb.cell_output(1).locator(".utbd-root.utbd-feature-explorer")
     expect(root).to_be_visible(timeout=60_000)
     expect(root.locator(".utbd-fx-grid .utbd-fx-card")).to_have_count(12, timeout=30_000)
-    ms = int(root.get_attribute("data-first-page-ms"))
-    print(f"3072-feature explorer: first page drawn {ms} ms after render() started")
-    assert ms < 3000  # target 1 s; generous for a loaded 2-core machine
     expect(root.locator(".utbd-fx-info")).to_contain_text("3072 of 3072 features")
+    _assert_kernel_order(nb, root, 2, query="", sort="density", page=0, page_size=12)
     search = root.locator(".utbd-fx-search")
     search.fill("quasar lensing")
     expect(root.locator(".utbd-fx-info")).not_to_contain_text("3072 of 3072", timeout=15_000)
+    _assert_kernel_order(nb, root, 2, query="quasar lensing", sort="density", page=0, page_size=12)
     nb.screenshot("feature_explorer_large", root)
     nb.assert_clean()

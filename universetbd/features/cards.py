@@ -16,6 +16,7 @@ __all__ = ['SORTS', 'FeatureAtlas', 'synthetic_atlas', 'card_html', 'FeatureCard
 import numpy as np
 import pandas as pd
 import traitlets
+from fastcore.basics import patch
 
 # %% ../../nbs/features/04_cards.ipynb #f0100b21
 from ..core import InputError
@@ -68,7 +69,11 @@ class FeatureAtlas:
     def __repr__(self): return f"FeatureAtlas({self.n_features} features, {len(self.df)} documents, {len(self.families or [])} families)"
 
 # %% ../../nbs/features/04_cards.ipynb #a2c13c8f
-def _doc(self: FeatureAtlas, i, act=None) -> dict:
+@patch
+def doc(self: FeatureAtlas, i, # the document's row in the corpus
+        act=None, # its activation, shown when given
+       ) -> dict:
+    "Document `i` as a dict: `doc`, `title`, `year`, `snippet` (and `id`, `act` when known)."
     i = int(i)
     text = " ".join(str(self.df["text"].iat[i]).split())
     snip = text if len(text) <= self.snippet_chars else text[:self.snippet_chars].rsplit(" ", 1)[0] + " …"
@@ -77,19 +82,25 @@ def _doc(self: FeatureAtlas, i, act=None) -> dict:
     if act is not None: out["act"] = _num(act)
     return out
 
-def _related(self: FeatureAtlas, feats, values) -> list:
+@patch
+def related(self: FeatureAtlas, feats, # feature indices (negative ones are skipped)
+            values, # a value per feature (cosine, Jaccard, ...), or None
+           ) -> list:
+    "Related features as `[{feature, label, value}]`."
     return [{"feature": int(f), "label": self.labels[f], "value": _num(v)} for f, v in zip(feats, values) if f >= 0]
 
-def _score(self: FeatureAtlas, f) -> dict:
+@patch
+def score(self: FeatureAtlas, f, # the feature index
+         ) -> dict:
+    "The held-out score of feature `f`'s label: `{r, f1, clean}` (None where unscored)."
     return {"r": _num(self.r[f], 3), "f1": _num(self.f1[f], 3), "clean": bool(self.clean[f])}
 
-FeatureAtlas.doc, FeatureAtlas.related, FeatureAtlas.score = _doc, _related, _score
-
 # %% ../../nbs/features/04_cards.ipynb #d3620c79
-def _card(self: FeatureAtlas, feature, # the feature index
-          n_top: int = 8, # top documents shown
-          n_zero: int = 3, # zero documents shown
-         ) -> dict:
+@patch
+def card(self: FeatureAtlas, feature, # the feature index
+         n_top: int = 8, # top documents shown
+         n_zero: int = 3, # zero documents shown
+        ) -> dict:
     "Everything a full card shows about `feature`, JSON-ready."
     st = self.stats; f = st.check_feature(feature)
     top = [self.doc(d, a) for d, a in zip(st.top_docs[f][:n_top], st.top_acts[f][:n_top]) if d >= 0]
@@ -114,27 +125,21 @@ def _card(self: FeatureAtlas, feature, # the feature index
             "dissimilar": self.related(st.dissimilar[f], st.dissimilar_cos[f]),
             "cooc": self.related(st.cooc_top[f], st.cooc_jaccard[f]), "families": fams}
 
-def _brief(self: FeatureAtlas, feature, # the feature index
-           n_top: int = 3, # top document titles shown
-          ) -> dict:
+@patch
+def brief(self: FeatureAtlas, feature, # the feature index
+          n_top: int = 3, # top document titles shown
+         ) -> dict:
     "The compact card of the explorer's grid: label, score, density, histogram, top titles."
     st = self.stats; f = st.check_feature(feature)
     return {"feature": f, "label": self.labels[f], **self.score(f), "density": _num(st.density[f]),
             "max_act": _num(st.max_act[f]), "hist": [int(c) for c in st.hist[f]], "family": int(self.family_of[f]),
             "top": [{"title": self.titles[d], "act": _num(a)} for d, a in zip(st.top_docs[f][:n_top], st.top_acts[f][:n_top]) if d >= 0]}
 
-def _index(self: FeatureAtlas) -> dict:
-    "Columns the explorer searches and sorts: label, density, f1, r, clean, family (by feature)."
-    return {"label": self.labels.tolist(), "density": [_num(x, 3) for x in self.stats.density],
-            "f1": [_num(x, 3) for x in self.f1], "r": [_num(x, 3) for x in self.r],
-            "clean": self.clean.astype(int).tolist(), "family": self.family_of.tolist()}
-
-FeatureAtlas.card, FeatureAtlas.brief, FeatureAtlas.index = _card, _brief, _index
-
 # %% ../../nbs/features/04_cards.ipynb #d0d2fc18
 SORTS = ("density", "score", "family", "feature")
 
-def _order(self: FeatureAtlas, query: str = "", # words that must all occur in the label, or "#<feature>"
+@patch
+def search(self: FeatureAtlas, query: str = "", # words that must all occur in the label, or "#<feature>"
            sort: str = "density", # "density" (densest first), "score" (F1 then r), "family", "feature"
           ) -> list[int]:
     "Feature indices matching `query`, in the explorer's `sort` order."
@@ -155,7 +160,8 @@ def _order(self: FeatureAtlas, query: str = "", # words that must all occur in t
     else: key = np.argsort(feats)
     return feats[key].tolist()
 
-def _tree(self: FeatureAtlas) -> list:
+@patch
+def tree(self: FeatureAtlas) -> list:
     "Families nested by their parents: `[{family, name, parent, label, size, children, sub}]`, top level first."
     if self.families is None: return []
     t = self.families.table
@@ -167,8 +173,6 @@ def _tree(self: FeatureAtlas) -> list:
     for i, s in zip(t.index, t.super_family):
         (nodes[int(s)]["sub"] if s >= 0 and int(s) in nodes else roots).append(nodes[int(i)])
     return roots
-
-FeatureAtlas.search, FeatureAtlas.tree = _order, _tree
 
 # %% ../../nbs/features/04_cards.ipynb #6d183a30
 _TOPICS = [("dark matter", "halo", "galaxy"), ("exoplanet", "transit", "stellar"), ("black hole", "accretion", "jet"),
@@ -285,6 +289,7 @@ class FeatureExplorer(Widget):
     selected = traitlets.Int(-1).tag(sync=True)
     n_features = traitlets.Int(0).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
+    shown = traitlets.Dict().tag(sync=True)  # set by the kernel: {query, sort, page, page_size, n_pages, n_results, cards}
 
     def __init__(self, atlas: FeatureAtlas, # the data (`FeatureAtlas`)
                  query: str = "", # initial search
@@ -294,8 +299,11 @@ class FeatureExplorer(Widget):
                 ):
         if sort not in SORTS: raise InputError(f"sort must be one of {SORTS}, got {sort!r}")
         if page_size < 1: raise InputError(f"page_size must be at least 1, got {page_size}")
-        self.atlas = atlas
+        self.atlas, self._results = atlas, []
         super().__init__(query=query, sort=sort, page_size=page_size, n_features=atlas.n_features, title=title)
+        self.refresh()
+        self.observe(lambda _: self.refresh(), ["query", "sort"])
+        self.observe(lambda _: self._show(), ["page", "page_size"])
 
     @traitlets.validate("selected")
     def _check(self, proposal):
@@ -307,20 +315,38 @@ class FeatureExplorer(Widget):
         if proposal["value"] not in SORTS: raise InputError(f"sort must be one of {SORTS}, got {proposal['value']!r}")
         return proposal["value"]
 
+    @traitlets.validate("page_size")
+    def _check_page_size(self, proposal):
+        if proposal["value"] < 1: raise InputError(f"page_size must be at least 1, got {proposal['value']}")
+        return proposal["value"]
+
+    @traitlets.validate("page")
+    def _check_page(self, proposal): return max(0, min(int(proposal["value"]), self.n_pages - 1))
+
     @property
     def results(self) -> list[int]:
-        "The features matching the current query, in the current order."
-        return self.atlas.search(self.query, self.sort)
+        "The features matching the current query, in the order shown (`FeatureAtlas.search`, computed once per change)."
+        return list(self._results)
 
-    @rpc
-    def index(self):
-        "Label index (columns by feature) for search and sort in the browser."
-        return self.atlas.index()
+    @property
+    def n_pages(self) -> int: return max(1, -(-len(self._results) // self.page_size))
 
-    @rpc
-    def cards(self, features: list):
-        "Compact cards of the given features."
-        return [self.atlas.brief(f) for f in features[:200]]
+    def refresh(self):
+        "Search again with the current query and sort (after changing the atlas's labels, say) and show page 0."
+        self._results = self.atlas.search(self.query, self.sort)
+        if self.page: self.page = 0  # shows the page
+        else: self._show()
+
+    def _show(self):
+        ps, page = self.page_size, self.page
+        feats = self._results[page * ps:(page + 1) * ps]
+        self.shown = {"query": self.query, "sort": self.sort, "page": page, "page_size": ps, "n_pages": self.n_pages,
+                      "n_results": len(self._results), "cards": [self.atlas.brief(f) for f in feats]}
+
+    @property
+    def page_features(self) -> list[int]:
+        "The features of the page on screen, in order."
+        return [c["feature"] for c in self.shown.get("cards", [])]
 
     @rpc
     def card(self, feature: int):
@@ -333,13 +359,14 @@ class FeatureExplorer(Widget):
         return self.atlas.tree()
 
     def static_html(self) -> str:
-        feats = self.results[:self.page_size]
+        feats = self.page_features
         rows = "".join(f'<tr><td>#{f}</td><td>{escape(self.atlas.labels[f])}</td><td>{self.atlas.stats.density[f]:.3g}</td>'
                        f'<td>{"" if np.isnan(self.atlas.f1[f]) else f"{self.atlas.f1[f]:.2f}"}</td></tr>' for f in feats)
         head = f'<div class="utbd-title">{escape(self.title)}</div>' if self.title else ""
         return (f'<style>{_STATIC_CSS}</style><div class="{css_class("root static feature-explorer")}">{head}'
-                f'<div class="utbd-muted">{len(self.results)} of {self.atlas.n_features} features, sorted by {escape(self.sort)}'
-                f'{" matching " + escape(repr(self.query)) if self.query else ""} (static view; run the notebook to explore)</div>'
+                f'<div class="utbd-muted">{len(self._results)} of {self.atlas.n_features} features, sorted by {escape(self.sort)}'
+                f'{" matching " + escape(repr(self.query)) if self.query else ""}, page {self.page + 1} of {self.n_pages}'
+                f' (static view; run the notebook to explore)</div>'
                 f'<table><tr><th>feature</th><th>label</th><th>density</th><th>F1</th></tr>{rows}</table></div>')
 
 # %% ../../nbs/features/04_cards.ipynb #e0061359

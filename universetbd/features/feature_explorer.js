@@ -1,8 +1,8 @@
 // FeatureExplorer: type-ahead search over feature labels, sorting, a paged grid of compact cards,
 // a family tree, and the full card of the selected feature (drawn by feature_card.js's utbdDrawCard).
-// The label index is fetched once; compact cards, full cards and the tree are fetched when shown.
+// The kernel filters and orders the features and sends the compact cards of the page on screen
+// (the synced `shown`); full cards and the tree are fetched by RPC when shown.
 function renderExplorer({ model, el }) {
-  const t0 = performance.now();
   const call = utbdRpc(model);
   const root = h("div", "root feature-explorer");
   const title = h("div", "title fx-title");
@@ -45,71 +45,39 @@ function renderExplorer({ model, el }) {
   root.append(title, bar, main);
   el.appendChild(root);
 
-  let index = null;
-  let order = [];
-  const briefs = new Map();
-  let treeLoaded = false;
-  let pageToken = 0;
-
   const select = (f) => {
     model.set("selected", f);
     model.save_changes();
   };
   const loader = utbdCardLoader(call, detailBody, backBtn, select);
+  let treeLoaded = false;
 
-  function refilter() {
-    if (!index) return;
-    const q = (model.get("query") || "").trim().toLowerCase();
-    const n = index.label.length;
-    let feats = [];
-    const num = /^#(\d+)$/.exec(q);
-    if (num) {
-      const f = Number(num[1]);
-      if (f < n) feats = [f];
-    } else {
-      const words = q.split(/\s+/).filter(Boolean);
-      for (let f = 0; f < n; f++) {
-        const lab = String(index.label[f]).toLowerCase();
-        if (words.every((w) => lab.includes(w))) feats.push(f);
-      }
-    }
-    const s = model.get("sort");
-    const d = index.density;
-    const nz = (x) => (x === null || x === undefined ? -9 : x);
-    const fam = (f) => (index.family[f] < 0 ? Number.MAX_SAFE_INTEGER : index.family[f]);
-    const cmp = {
-      density: (a, b) => d[b] - d[a] || a - b,
-      score: (a, b) => nz(index.f1[b]) - nz(index.f1[a]) || nz(index.r[b]) - nz(index.r[a]) || a - b,
-      family: (a, b) => fam(a) - fam(b) || d[b] - d[a] || a - b,
-      feature: (a, b) => a - b,
-    }[s] || ((a, b) => a - b);
-    order = feats.sort(cmp);
-    drawPage();
+  // The kernel filters and orders (FeatureAtlas.search) and sends the page to draw as `shown`:
+  // {query, sort, page, page_size, n_pages, n_results, cards}. The browser only draws it.
+  const pending = () => {
+    const s = model.get("shown") || {};
+    return s.query !== model.get("query") || s.sort !== model.get("sort") || s.page !== model.get("page")
+      || s.page_size !== model.get("page_size");
+  };
+  function drawWaiting() {
+    root.classList.toggle("utbd-fx-pending", pending());
   }
 
-  async function drawPage() {
-    const ps = Math.max(1, model.get("page_size"));
-    const pages = Math.max(1, Math.ceil(order.length / ps));
-    const page = Math.min(model.get("page"), pages - 1);
-    const ids = order.slice(page * ps, page * ps + ps);
-    info.textContent = `${order.length} of ${index.label.length} features · page ${page + 1}/${pages}`;
+  function drawPage() {
+    const s = model.get("shown") || {};
+    const cards = s.cards || [];
+    const pages = Math.max(1, s.n_pages || 1);
+    const page = s.page || 0;
+    info.textContent = `${s.n_results ?? 0} of ${model.get("n_features")} features · page ${page + 1}/${pages}`;
     prev.disabled = page <= 0;
     next.disabled = page >= pages - 1;
-    const mine = ++pageToken;
-    const missing = ids.filter((f) => !briefs.has(f));
-    if (missing.length) {
-      try {
-        const { result } = await call("cards", { features: missing });
-        result.forEach((b) => briefs.set(b.feature, b));
-      } catch (e) {
-        grid.replaceChildren(h("div", "error", String(e.message || e)));
-        return;
-      }
-    }
-    if (mine !== pageToken) return;
-    grid.replaceChildren(...ids.map((f) => briefCard(briefs.get(f))));
-    if (!root.dataset.firstPageMs) root.dataset.firstPageMs = (performance.now() - t0).toFixed(0);
-    if (!ids.length) grid.appendChild(h("div", "muted fx-empty", "No feature label matches."));
+    grid.replaceChildren(...cards.map(briefCard));
+    if (!cards.length) grid.appendChild(h("div", "muted fx-empty", "No feature label matches."));
+    root.dataset.query = s.query ?? "";
+    root.dataset.sort = s.sort ?? "";
+    root.dataset.page = String(page);
+    root.dataset.ready = "1";
+    drawWaiting();
   }
 
   function briefCard(b) {
@@ -224,14 +192,16 @@ function renderExplorer({ model, el }) {
 
   model.on("change:query", () => {
     if (search.value !== model.get("query")) search.value = model.get("query");
-    refilter();
+    drawWaiting();
   });
   model.on("change:sort", () => {
     sort.value = model.get("sort");
-    refilter();
+    drawWaiting();
   });
-  model.on("change:page", () => index && drawPage());
-  model.on("change:page_size", () => index && drawPage());
+  model.on("change:page", drawWaiting);
+  model.on("change:page_size", drawWaiting);
+  model.on("change:shown", drawPage);
+  model.on("change:n_features", drawPage);
   model.on("change:view", drawView);
   model.on("change:selected", drawSelected);
   model.on("change:title", drawTitle);
@@ -239,13 +209,7 @@ function renderExplorer({ model, el }) {
   drawTitle();
   drawView();
   drawSelected();
-  call("index", {})
-    .then(({ result }) => {
-      index = result;
-      root.dataset.ready = "1";
-      refilter();
-    })
-    .catch((e) => grid.replaceChildren(h("div", "error", String(e.message || e))));
+  drawPage();
   return () => {
     clearTimeout(typing);
     root.remove();
