@@ -1,31 +1,19 @@
-"""The local docs check (.github/scripts/docs_check.py): unit tests of its notebook handling, and a build of the
+"""The local docs check (tests/docs_check.py): unit tests of its notebook handling, and a build of the
 documentation pages of a few notebooks (execute + render with nbconvert, no Quarto).
 
-The build covers $UNIVERSETBD_DOCS_NOTEBOOKS (notebook-name prefixes separated by spaces; "all" for every
-notebook; default: the foundation notebooks and the home page). tests/browser/test_docs_pages.py opens the
-same pages in Chromium. For the full check run `python .github/scripts/docs_check.py`.
+The build covers $UNIVERSETBD_DOCS_NOTEBOOKS (prefixes of notebook paths below nbs/, e.g. `00_core sae/01_topk`,
+separated by spaces; "all" for every notebook; default: the foundation notebooks, the home page and one family
+notebook). tests/browser/test_docs_pages.py opens the same pages in Chromium. For the full check run
+`python -m tests.docs_check` (or `bash .github/scripts/dev.sh docs`).
 """
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / ".github" / "scripts" / "docs_check.py"
-DEFAULT_SUBSET = "00_core 01_widgets 02_charts index"
+from tests import docs_check as dc
 
-
-def load_docs_check():
-    """The docs_check script as a module (registered once, so worker processes can find its functions)."""
-    if "docs_check" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("docs_check", SCRIPT)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules["docs_check"] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules["docs_check"]
+DEFAULT_SUBSET = "00_core 01_widgets 02_charts index sae/index"
 
 
 def docs_subset() -> tuple:
@@ -36,10 +24,8 @@ def docs_subset() -> tuple:
 def docs_build(tmp_path_factory) -> tuple[Path, dict]:
     """Build the pages of the subset once per test session (shared with the browser test)."""
     out = tmp_path_factory.getbasetemp() / "docs-check"
-    return out, load_docs_check().cached_build(out, docs_subset())
+    return out, dc.cached_build(out, docs_subset())
 
-
-dc = load_docs_check()
 SNAPSHOT = '<div class="utbd-root utbd-static utbd-choice-list"><ul><li>a</li></ul></div>'
 
 
@@ -102,15 +88,33 @@ def test_failure_banner_and_lint():
     assert "failed to execute" in shown.cells[1].source and "ZeroDivisionError" in shown.cells[1].source
 
 
+def test_find_notebooks_in_subfolders(tmp_path):
+    nbs = tmp_path / "nbs"
+    for rel in ("00_core", "index", "sae/01_topk", "sae/02_metrics", "sae/index", "search/01_index", "_draft",
+                "sae/_scratch", ".hidden/x", "sae/.ipynb_checkpoints/01_topk-checkpoint", "_old/01_x"):
+        (nbs / rel).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(_nb(), nbs / f"{rel}.ipynb")
+    names = lambda *a, **kw: [dc.notebook_name(p, nbs) for p in dc.find_notebooks(a, nbs=nbs, **kw)]
+    assert names() == ["00_core", "index", "sae/01_topk", "sae/02_metrics", "sae/index", "search/01_index"]
+    assert names("sae/01_topk") == ["sae/01_topk"] and names("sae/01_topk.ipynb") == ["sae/01_topk"]
+    assert names("sae") == ["sae/01_topk", "sae/02_metrics", "sae/index"] and names("nbs/sae/0") == ["sae/01_topk", "sae/02_metrics"]
+    assert names("index", "00") == ["00_core", "index"] and names("s", skip="index") == ["sae/01_topk", "sae/02_metrics"]
+
+
 def test_execution_failure_is_reported(tmp_path):
-    nb = _nb(nbformat.v4.new_markdown_cell("# Broken\n\n> fails"), nbformat.v4.new_code_cell("x = 1"),
-             nbformat.v4.new_code_cell("raise ValueError('boom')"), nbformat.v4.new_code_cell("never = 1"))
+    """A notebook in a family folder runs in its own folder, its page keeps the folder, and its failure is reported."""
+    nb = _nb(nbformat.v4.new_markdown_cell("# Broken\n\n> fails"), nbformat.v4.new_code_cell("x = open('beside.txt').read()"),
+             nbformat.v4.new_code_cell("raise ValueError('boom ' + x)"), nbformat.v4.new_code_cell("never = 1"))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    src = tmp_path / "broken.ipynb"
+    src = tmp_path / "nbs" / "fam" / "broken.ipynb"
+    src.parent.mkdir(parents=True)
+    (src.parent / "beside.txt").write_text("found-beside")
     nbformat.write(nb, src)
-    r = dc.execute_notebook(src, tmp_path / "out", tmp_path / "home", timeout=120)
-    assert not r["ok"] and r["error"]["ename"] == "ValueError" and r["error"]["cell"] == 3 and "boom" in r["error"]["evalue"]
-    page = (tmp_path / "out" / "broken.html").read_text()
+    r = dc.execute_notebook(src, tmp_path / "out", tmp_path / "home", timeout=120, nbs=tmp_path / "nbs")
+    assert r["notebook"] == "fam/broken.ipynb" and r["page"] == "fam/broken.html"
+    assert not r["ok"] and r["error"]["ename"] == "ValueError" and r["error"]["cell"] == 3, r["error"]
+    assert "boom found-beside" in r["error"]["evalue"]  # the cell before read a file beside the notebook
+    page = (tmp_path / "out" / "fam" / "broken.html").read_text()
     assert "failed to execute" in page and "boom" in page
 
 
@@ -125,14 +129,16 @@ def test_docs_build(tmp_path_factory):
         page = (out / r["page"]).read_text()
         assert r["widgets"] == r["snapshots"], f"{r['notebook']}: {r['widgets'] - r['snapshots']} widget output(s) without a static snapshot"
         assert 'type="application/vnd.jupyter.widget-view+json"' not in page
+    by = {r["notebook"]: r for r in report["notebooks"]}
     if not docs_subset() or {"01_widgets", "02_charts"} <= set(docs_subset()):
-        by = {r["notebook"]: r for r in report["notebooks"]}
         assert by["01_widgets.ipynb"]["snapshots"] >= 1 and by["02_charts.ipynb"]["charts"] >= 1
+    if not docs_subset() or "sae/index" in docs_subset():  # a family notebook: its page keeps the folder
+        assert by["sae/index.ipynb"]["page"] == "sae/index.html" and (out / "sae" / "index.html").exists()
 
 
 def test_docs_sources(tmp_path_factory):
     """The markdown of each notebook renders as written (no leftover '# ' prefixes from percent-format sources)."""
     _, report = docs_build(tmp_path_factory)
     problems = {r["notebook"]: r["lint"] for r in report["notebooks"] if r.get("lint")}
-    assert not problems, ("notebook sources that spoil their pages (fix: python .github/scripts/docs_check.py "
+    assert not problems, ("notebook sources that spoil their pages (fix: python -m tests.docs_check "
                           f"--fix-markdown NAMES, then nbdev_clean): {problems}")

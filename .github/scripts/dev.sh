@@ -5,7 +5,8 @@
 #                                                  arguments go to `jupyter lab`, e.g. --port=8899)
 #                                                  (--headless: execute the tour, write build/tour.ipynb)
 #   bash .github/scripts/dev.sh test               set up; check nbdev sync, run notebook tests and pytest
-#   bash .github/scripts/dev.sh docs [NAMES...]    set up; execute the notebooks, render build/docs/*.html and
+#   bash .github/scripts/dev.sh docs [NAMES...]    set up; execute the notebooks (NAMES: paths below nbs/ or
+#                                                  prefixes, e.g. 00_core sae), render build/docs/**/*.html and
 #                                                  check the pages offline in Chromium (no Quarto needed)
 #   bash .github/scripts/dev.sh setup              set up only
 #
@@ -63,7 +64,7 @@ case "$cmd" in
   docs)
     setup_python
     setup_chromium
-    "$VENV/bin/python" .github/scripts/docs_check.py "$@" ;;
+    "$VENV/bin/python" -m tests.docs_check "$@" ;;
   lab)
     setup_python
     if [ "${1:-}" = "--headless" ]; then
@@ -84,5 +85,5 @@ case "$cmd" in
     say "notebook tests (nbdev_test)";                  "$VENV/bin/nbdev_test" --n_workers 2 --skip_file_re '^[_.]|^tour'
     say "pytest: integration, command-line, tour and browser tests"
     "$VENV/bin/python" -m pytest tests -ra "$@" ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n '2,15p' "$0"; exit 2 ;;
 esac

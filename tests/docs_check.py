@@ -1,10 +1,12 @@
-#!/usr/bin/env python
-"""Local docs check (no Quarto): execute every notebook in nbs/, render each to standalone HTML in build/docs/,
-then open every page offline in Chromium and check what a reader sees.
+"""Local docs check (no Quarto): execute every notebook in nbs/ (and its subfolders), render each to standalone
+HTML in build/docs/ (same folders), then open every page offline in Chromium and check what a reader sees.
 
-    python .github/scripts/docs_check.py                    # all notebooks, 2 workers, browser check
-    python .github/scripts/docs_check.py 00 01_widgets tour # only these (file-name prefixes)
-    python .github/scripts/docs_check.py --no-browser --out /tmp/docs --timeout 900
+    python -m tests.docs_check                                 # all notebooks, 2 workers, browser check
+    python -m tests.docs_check 00 01_widgets sae/01_topk tour  # only these (prefixes of the path below nbs/)
+    python -m tests.docs_check sae circuits/0                  # a whole family folder, or part of one
+    python -m tests.docs_check --no-browser --out /tmp/docs --timeout 900
+
+Run it from the repository root (`bash .github/scripts/dev.sh docs [NAMES...]` does).
 
 Execution: nbconvert's ExecutePreprocessor, the notebook's own directory as working directory,
 HF_HUB_OFFLINE=1, UNIVERSETBD_PROGRESS=0 and a fresh UNIVERSETBD_HOME shared by the run. Like `nbdev_test`,
@@ -22,8 +24,9 @@ errors from our content (failed requests to outside hosts, e.g. the template's M
 on a widget output without a static snapshot, an Altair chart snapshot without an inline SVG, or an <img>
 that did not load (naturalWidth 0).
 
-Writes build/docs/<notebook>.html, build/docs/report.html (links and status), build/docs/report.json and
-screenshots in test-artifacts/browser/docs/. Exit code 0 when every notebook executed and every page passed.
+Writes build/docs/<path below nbs/>.html (e.g. build/docs/sae/01_topk.html), build/docs/report.html (links and
+status), build/docs/report.json and screenshots in test-artifacts/browser/docs/ (sae__01_topk.png). Exit code 0 when
+every notebook executed and every page passed.
 """
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 NBS = REPO / "nbs"
 DEFAULT_OUT = REPO / "build" / "docs"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "browser" / "docs"
@@ -52,20 +55,32 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "b
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 _DIRECTIVE = re.compile(r"^\s*#\|\s*(.*?)\s*$")
 _TQDM = re.compile(r"\d+%\|.*\|\s*\d+/|\bit/s\]|s/it\]")
 _ANSI = re.compile(r"\x1B(?:[@-Z\\-_]|\[[0-?]*[ -/]*[@-~])")
 
 
 # ---------------------------------------------------------------- notebooks and nbdev directives
-def find_notebooks(names=(), nbs: Path = NBS, skip: str | None = None) -> list[Path]:
-    """Notebooks in `nbs` (not starting with _ or .), optionally only those whose name starts with one of `names`."""
-    found = sorted(p for p in nbs.glob("*.ipynb") if not p.name.startswith(("_", ".")))
+def notebook_name(path, nbs: Path = NBS) -> str:
+    """The notebook's path below `nbs` without `.ipynb` ('sae/01_topk'); its file stem when it is outside `nbs`."""
+    path = Path(path)
+    try: return path.resolve().relative_to(Path(nbs).resolve()).with_suffix("").as_posix()
+    except ValueError: return path.stem
+
+
+def find_notebooks(names=(), # prefixes of paths below `nbs`: '00', 'sae/01_topk', 'sae', 'circuits/0' (() = all)
+                   nbs: Path = NBS, # the notebook folder, searched recursively
+                   skip: str | None = None, # regex of paths below `nbs` ('sae/index.ipynb') to leave out
+                   ) -> list[Path]:
+    """Notebooks in `nbs` and its subfolders, none whose file or folder name starts with _ or . (checkpoints)."""
+    nbs = Path(nbs)
+    found = sorted((p for p in nbs.rglob("*.ipynb")
+                    if not any(part.startswith(("_", ".")) for part in p.relative_to(nbs).parts)),
+                   key=lambda p: notebook_name(p, nbs))
     if names:
-        want = [n.removesuffix(".ipynb") for n in names]
-        found = [p for p in found if any(p.stem == w or p.stem.startswith(w) for w in want)]
-    if skip: found = [p for p in found if not re.search(skip, p.name)]
+        want = [n.removesuffix(".ipynb").removeprefix("nbs/").strip("/") for n in names]
+        found = [p for p in found if any(notebook_name(p, nbs).startswith(w) for w in want)]
+    if skip: found = [p for p in found if not re.search(skip, notebook_name(p, nbs) + ".ipynb")]
     return found
 
 
@@ -270,13 +285,15 @@ def _first_error(nb) -> dict | None:
     return None
 
 
-def execute_notebook(path, out_dir, home, timeout: int = 600, kernel: str | None = None) -> dict:
-    """Execute one notebook, render its HTML page into `out_dir`; return a result dict (never raises)."""
+def execute_notebook(path, out_dir, home, timeout: int = 600, kernel: str | None = None, nbs: Path = NBS) -> dict:
+    """Execute one notebook (in its own folder), render its page into `out_dir` (same subfolder as below nbs/);
+    return a result dict (never raises)."""
     import nbformat
     path, out_dir = Path(path), Path(out_dir)
     os.environ.update({"HF_HUB_OFFLINE": "1", "UNIVERSETBD_PROGRESS": "0", "UNIVERSETBD_HOME": str(home),
                        "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
-    res = {"notebook": path.name, "page": path.stem + ".html", "ok": False, "seconds": 0.0, "error": None}
+    name = notebook_name(path, nbs)
+    res = {"notebook": name + ".ipynb", "page": name + ".html", "ok": False, "seconds": 0.0, "error": None}
     t0 = time.perf_counter()
     try:
         nb = nbformat.read(path, as_version=4)
@@ -294,8 +311,9 @@ def execute_notebook(path, out_dir, home, timeout: int = 600, kernel: str | None
         res["seconds"] = round(time.perf_counter() - t0, 1)
         shown, counts = display_copy(nb, res["error"])
         res.update(counts)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / res["page"]).write_text(render_html(shown, path.stem), encoding="utf-8")
+        page = out_dir / res["page"]
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(render_html(shown, name), encoding="utf-8")
     except Exception as e:  # unreadable notebook, rendering failure
         res["seconds"] = round(time.perf_counter() - t0, 1)
         res["ok"] = False
@@ -304,7 +322,8 @@ def execute_notebook(path, out_dir, home, timeout: int = 600, kernel: str | None
     return res
 
 
-def execute_all(notebooks, out_dir=DEFAULT_OUT, workers: int = 2, timeout: int = 600, home=None, log=print) -> list[dict]:
+def execute_all(notebooks, out_dir=DEFAULT_OUT, workers: int = 2, timeout: int = 600, home=None, log=print,
+                nbs: Path = NBS) -> list[dict]:
     """Execute and render `notebooks` with `workers` processes; the tour (the longest) starts first."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -312,14 +331,14 @@ def execute_all(notebooks, out_dir=DEFAULT_OUT, workers: int = 2, timeout: int =
     order = sorted(notebooks, key=lambda p: (p.stem != "tour", -p.stat().st_size))
     results = {}
     with cf.ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        futs = {pool.submit(execute_notebook, p, out_dir, home, timeout): p for p in order}
+        futs = {pool.submit(execute_notebook, p, out_dir, home, timeout, None, nbs): p for p in order}
         for f in cf.as_completed(futs):
             r = f.result()
             results[r["notebook"]] = r
             status = "ok " if r["ok"] else "FAIL"
             extra = "" if r["ok"] else f"  {r['error'].get('ename')}: {str(r['error'].get('evalue'))[:120]}"
             log(f"  [{status}] {r['notebook']:<34} {r['seconds']:7.1f} s  widgets {r.get('widgets', 0)}{extra}")
-    return [results[p.name] for p in sorted(notebooks)]
+    return [results[notebook_name(p, nbs) + ".ipynb"] for p in sorted(notebooks, key=lambda p: notebook_name(p, nbs))]
 
 
 # ---------------------------------------------------------------- browser check
@@ -420,7 +439,9 @@ def check_pages(out_dir, pages, browser=None, screenshots: Path | None = ARTIFAC
                 page.goto(f"{base}/{page_name}", wait_until="load", timeout=60_000)
                 page.wait_for_timeout(300)
                 facts = page.evaluate(_PAGE_JS)
-                if screenshots: page.screenshot(path=str(Path(screenshots) / (Path(page_name).stem + ".png")))
+                if screenshots:  # sae/01_topk.html -> sae__01_topk.png
+                    shot = page_name.removesuffix(".html").replace("/", "__") + ".png"
+                    page.screenshot(path=str(Path(screenshots) / shot))
             except Exception as e:
                 facts = {"load_error": f"{type(e).__name__}: {e}"}
             # MathJax/require.js from a CDN are blocked offline; errors they cause are not our content
@@ -514,12 +535,14 @@ def format_report(report) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("notebooks", nargs="*", help="notebook names or prefixes in nbs/ (default: all)")
+    ap = argparse.ArgumentParser(prog="python -m tests.docs_check", description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebooks", nargs="*",
+                    help="notebook paths below nbs/ or their prefixes: 00_core sae/01_topk sae (default: all)")
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="output folder for the HTML pages")
     ap.add_argument("--workers", type=int, default=2, help="notebooks executed in parallel")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per cell before it counts as failed")
-    ap.add_argument("--skip", help="regex of notebook file names to leave out")
+    ap.add_argument("--skip", help="regex of notebook paths below nbs/ to leave out")
     ap.add_argument("--no-browser", action="store_true", help="execute and render only")
     ap.add_argument("--home", help="UNIVERSETBD_HOME for the run (default: a fresh temporary folder)")
     ap.add_argument("--pages-only", action="store_true", help="only the browser check of the pages already in --out")
@@ -529,10 +552,11 @@ def main(argv=None) -> int:
     if a.fix_markdown:
         for p in find_notebooks(a.notebooks, skip=a.skip):
             n = fix_markdown(p)
-            if n: print(f"{p.name}: fixed {n} markdown cell(s)")
+            if n: print(f"{notebook_name(p)}: fixed {n} markdown cell(s)")
         return 0
     if a.pages_only:
-        pages = sorted(p.name for p in Path(a.out).glob("*.html") if p.name != "report.html")
+        out = Path(a.out)
+        pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if p != out / "report.html")
         res = check_pages(a.out, pages)
         for p, v in res.items():
             print(f"  {'ok  ' if not v['problems'] else 'FAIL'} {p:<36} widgets {v.get('widgets')} charts {v.get('charts')} "
@@ -547,5 +571,6 @@ def main(argv=None) -> int:
     return 0 if rep["ok"] else 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python -m tests.docs_check: run the imported module, so worker processes find its functions
+    from tests import docs_check
+    sys.exit(docs_check.main())
