@@ -64,14 +64,15 @@ class HeadOverlapHeatmap(Widget):
                     truth=None, # ground-truth heads, or None
                     kind: str = "node", # "node" or "edge" scores
                     softmax: bool = False, # colour and threshold by softmax score instead of counts
-                    **kwargs, # passed to the constructor (threshold, title)
+                    **kwargs, # passed to the constructor (threshold, title; score_name and counts override the defaults)
                    ) -> HeadOverlapHeatmap:
         "The heatmap of a discrete-SAE result, with its code histograms."
         counts = result.node_counts if kind == "node" else result.edge_counts
         scores = result.scores(kind) if softmax else counts
-        name = f"{kind} softmax score" if softmax else ("unique-to-positive codes" if kind == "node" else "top-edge appearances")
-        return cls(scores, result.n_layers, result.n_heads, truth, (result.pos_codes, result.neg_codes),
-                   counts=counts, score_name=name, **kwargs)
+        kwargs.setdefault("counts", counts)
+        kwargs.setdefault("score_name", f"{kind} softmax score" if softmax else
+                          ("unique-to-positive codes" if kind == "node" else "top-edge appearances"))
+        return cls(scores, result.n_layers, result.n_heads, truth, (result.pos_codes, result.neg_codes), **kwargs)
 
     @property
     def labels(self) -> list[str]: return head_labels(self.n_layers, self.n_heads)

@@ -16,7 +16,7 @@ __all__ = ['TASKS', 'transition_curve', 'task_levels', 'FitResult', 'initial_gue
 # %% ../../nbs/grokking/01_fit.ipynb #eb75e6e6
 import numpy as np
 import pandas as pd
-from scipy.optimize import curve_fit, OptimizeWarning
+from scipy.optimize import least_squares
 from scipy.special import erf
 
 # %% ../../nbs/grokking/01_fit.ipynb #0b0a205f
@@ -93,45 +93,101 @@ def _smooth(y, k=5):
     pad = np.pad(y, (k // 2, k // 2), mode="edge")
     return np.median(np.lib.stride_tricks.sliding_window_view(pad, k), axis=1)
 
+def _interp(t, y, i, level):
+    "Time between points i-1 and i at which the straight line between them reaches `level`."
+    if i <= 0: return float(t[0])
+    t0, t1, y0, y1 = t[i - 1], t[i], y[i - 1], y[i]
+    return float(np.clip(t0 + (level - y0) * (t1 - t0) / (y1 - y0), t0, t1)) if y1 != y0 else float(t1)
+
 def _crossing(t, y, level):
     "First time the curve reaches `level` (linear interpolation), or None."
     above = np.nonzero(y >= level)[0]
-    if not len(above): return None
-    i = above[0]
-    if i == 0: return float(t[0])
-    t0, t1, y0, y1 = t[i - 1], t[i], y[i - 1], y[i]
-    return float(t0 + (level - y0) * (t1 - t0) / (y1 - y0)) if y1 != y0 else float(t1)
+    return _interp(t, y, above[0], level) if len(above) else None
+
+def _step_index(y, a, b) -> int:
+    "Index i of the least-absolute-deviation step from b - a (points before i) to b + a (points from i on)."
+    d_lo, d_hi = np.abs(y - (b - a)), np.abs(y - (b + a))
+    cost = np.r_[0, np.cumsum(d_lo)] + np.r_[np.cumsum(d_hi[::-1])[::-1], 0]
+    return int(np.argmin(cost))
 
 def initial_guess(t, y, a, b) -> tuple[float, float]:
-    "Data-driven starting values (s, t*) for the transition fit."
-    ys = _smooth(np.asarray(y, float))
+    "Data-driven starting values (s, t*) for the transition fit, robust to short spikes."
+    t, ys = np.asarray(t, float), _smooth(np.asarray(y, float))
     span = float(t[-1] - t[0]) or 1.0
-    tc = _crossing(t, ys, b)
-    t0 = tc if tc is not None else float(t[len(t) // 2])
-    lo, hi = _crossing(t, ys, b - a / 2), _crossing(t, ys, b + a / 2)
+    i = _step_index(ys, a, b)
+    if i == 0: t0 = float(t[0])
+    elif i == len(t): t0 = float(t[-1])
+    else: t0 = _interp(t, ys, i, b) if ys[i - 1] < b <= ys[i] else float((t[i - 1] + t[i]) / 2)
+    # width: from the last point below b - a/2 before the step to the first point above b + a/2 after it
+    below, above = np.nonzero(ys[:i] < b - a / 2)[0], np.nonzero(ys[i:] >= b + a / 2)[0]
+    lo = _interp(t, ys, below[-1] + 1, b - a / 2) if len(below) and below[-1] + 1 < len(t) else None
+    hi = _interp(t, ys, i + above[0], b + a / 2) if len(above) else None
     width = (hi - lo) if (lo is not None and hi is not None and hi > lo) else span / 10
     return 2 * 0.4769 / max(width, 1e-12 * span), t0
 
 # %% ../../nbs/grokking/01_fit.ipynb #ff4a8fe7
-def _fit_once(t, y, a, b, fit_ab, p0, bounds):
-    if fit_ab: f = lambda t, s, t0, a_, b_: transition_curve(t, s, t0, a_, b_)
-    else: f = lambda t, s, t0: transition_curve(t, s, t0, a, b)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OptimizeWarning); warnings.simplefilter("ignore", RuntimeWarning)
-        popt, pcov = curve_fit(f, t, y, p0=p0, bounds=bounds, maxfev=5000)
-    return popt, pcov, float(np.sum((f(t, *popt) - y) ** 2))
+def _jac(t, p, a, b, fit_ab):
+    "d A / d (s, t*[, a, b]) at times `t`."
+    s, t0 = p[0], p[1]
+    if fit_ab: a = p[2]
+    u = t - t0
+    g = 2 / math.sqrt(math.pi) * a * np.exp(-(s * u) ** 2)
+    cols = [g * u, -g * s] + ([erf(s * u), np.ones_like(t)] if fit_ab else [])
+    return np.stack(cols, axis=1)
 
-def _fit_best(t, y, a, b, fit_ab, s0, t0, bounds):
+def _noise(y) -> float:
+    "Robust noise level of a curve: 1.4826 MAD of successive differences / sqrt(2) (a spike adds only two outliers)."
+    d = np.diff(y)
+    return 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2) if len(d) else 0.0
+
+def _fit_once(t, y, a, b, fit_ab, p0, bounds, f_scale):
+    "One robust (soft-L1) least-squares fit: (params, sandwich covariance, robust cost, sum of squares)."
+    model = lambda p: transition_curve(t, p[0], p[1], *(p[2:4] if fit_ab else (a, b)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = least_squares(lambda p: model(p) - y, p0, jac=lambda p: _jac(t, p, a, b, fit_ab), bounds=bounds,
+                          loss="soft_l1", f_scale=f_scale, method="trf", max_nfev=2000)
+    if r.status <= 0: raise RuntimeError(r.message)
+    res, J = r.fun, _jac(t, r.x, a, b, fit_ab)
+    z = (res / f_scale) ** 2
+    psi, dpsi = res / np.sqrt(1 + z), (1 + z) ** -1.5        # soft-L1 influence rho'(z) r and its derivative
+    n, k = len(t), len(r.x)
+    try:
+        H = np.linalg.inv(J.T @ (dpsi[:, None] * J))
+        cov = H @ (J.T @ ((psi ** 2)[:, None] * J)) @ H * (n / max(n - k, 1))  # Huber sandwich
+    except np.linalg.LinAlgError: cov = np.full((k, k), np.nan)
+    return r.x, cov, float(r.cost), float(np.sum(res ** 2))
+
+def _fit_best(t, y, a, b, fit_ab, s0, t0s, bounds, f_scale, scales=(1.0, 0.1, 10.0)):
+    "The lowest robust cost over starts (s0 times each of `scales`) x (each t* in `t0s`), or None."
     best = None
-    for k in (1.0, 0.1, 10.0):
-        sk = float(np.clip(s0 * k, bounds[0][0] * 1.01, bounds[1][0] * 0.99))
-        p0 = [sk, float(np.clip(t0, bounds[0][1], bounds[1][1]))] + ([a, b] if fit_ab else [])
-        try: popt, pcov, sse = _fit_once(t, y, a, b, fit_ab, p0, bounds)
-        except (RuntimeError, ValueError): continue
-        if best is None or sse < best[2]: best = (popt, pcov, sse)
+    for tk in np.atleast_1d(t0s):
+        for k in scales:
+            sk = float(np.clip(s0 * k, bounds[0][0] * 1.01, bounds[1][0] * 0.99))
+            p0 = [sk, float(np.clip(tk, bounds[0][1], bounds[1][1]))] + ([a, b] if fit_ab else [])
+            p0 = np.clip(p0, np.add(bounds[0], 1e-9), np.subtract(bounds[1], 1e-9))
+            try: out = _fit_once(t, y, a, b, fit_ab, p0, bounds, f_scale)
+            except (RuntimeError, ValueError): continue
+            if best is None or out[2] < best[2]: best = out
     return best
 
 # %% ../../nbs/grokking/01_fit.ipynb #2d086a0f
+def _start_message(y0, a, b) -> str:
+    "Why a curve that starts far above chance is refused, naming the task presets that would fit it."
+    chance = b - a
+    msg = (f"the curve starts at {y0:.3g}, {(y0 - chance) / (2 * a):.0%} of the way from this task's chance level "
+           f"{chance:g} to its top {b + a:g}: it has already (half) transitioned, or the task levels are wrong")
+    names = {}
+    for name, lv in TASKS.items(): names.setdefault(lv, []).append(name)
+    presets = [(ns[0], pa, pb) for (pa, pb), ns in names.items()]
+    fits = [f'task="{n}" (a={pa:g}, b={pb:g})' for n, pa, pb in presets
+            if (pa, pb) != (a, b) and y0 - (pb - pa) < _START_FRACTION * 2 * pa]
+    if fits: msg += f"; if chance is about {y0:.2g} here, fit with {' or '.join(fits)}"
+    return msg + ("; task presets: " + ", ".join(f'task="{n}" (chance {pb - pa:g})' for n, pa, pb in presets)
+                  + ", or task=(a, b) for chance b - a and top b + a")
+
+_START_FRACTION = 0.4   # a curve whose first points are this far (or further) from chance to top is "immediate"
+
 def fit_transition(t, # times (epochs), 1-d
                    y, # accuracies at those times, 1-d
                    task: str | tuple = "accuracy", # fixes (a, b): "parity", "accuracy" or a pair (a, b)
@@ -140,7 +196,7 @@ def fit_transition(t, # times (epochs), 1-d
                    seed: int = 0, # seed of the bootstrap
                    min_r2: float = 0.5, # below this R² the status is "poor_fit"
                   ) -> FitResult:
-    "Least-squares fit of A(t) = a erf(s (t - t*)) + b; never raises on a bad curve, reports a `status`."
+    "Robust (soft-L1) least-squares fit of A(t) = a erf(s (t - t*)) + b; never raises on a bad curve, reports a `status`."
     a, b = task_levels(task)
     t, y = np.asarray(t, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     if t.shape != y.shape: raise InputError(f"t has {t.size} points but y has {y.size}: pass one accuracy per time")
@@ -154,8 +210,12 @@ def fit_transition(t, # times (epochs), 1-d
     ys = _smooth(y)
     if ys.max() < b and not fit_ab:
         return FitResult("no_transition", message=f"the curve never reaches the midpoint {b:g} (max {y.max():.3g}){note}", **base)
-    if ys[0] >= b and ys[: max(2, len(ys) // 20)].min() >= b:
-        return FitResult("immediate", message=f"the curve starts at {y[0]:.3g}, already above the midpoint {b:g}{note}", **base)
+    y0 = float(np.median(y[:3]))   # the start level, judged against chance b - a with a margin (not against b)
+    if not fit_ab and y0 - (b - a) >= _START_FRACTION * 2 * a:
+        return FitResult("immediate", message=_start_message(y0, a, b) + note, **base)
+    if fit_ab and np.ptp(ys) > 0 and y0 - ys.min() >= _START_FRACTION * np.ptp(ys):
+        return FitResult("immediate", message=f"the curve starts at {y0:.3g}, {(y0 - ys.min()) / np.ptp(ys):.0%} of the way "
+                         f"from its lowest level {ys.min():.3g} to its highest {ys.max():.3g}: no transition to time{note}", **base)
     if ys.max() - ys.min() < 0.2 * a:
         return FitResult("no_transition", message=f"the curve is flat (range {np.ptp(y):.3g} < {0.2 * a:.3g}){note}", **base)
     # fit in normalised time u = (t - t0) / span, so epochs and 1e9 gradient steps are equally well conditioned
@@ -164,13 +224,15 @@ def fit_transition(t, # times (epochs), 1-d
     dt = float(np.min(np.diff(t)[np.diff(t) > 0])) if np.any(np.diff(t) > 0) else 1.0
     lo = [1e-6, -1.0] + ([1e-3, -1.0] if fit_ab else [])
     hi = [50.0 / dt, 2.0] + ([1.0, 2.0] if fit_ab else [])
+    f_scale = max(2 * _noise(y), 0.01 * a)   # residuals beyond about two noise levels count less than squared
     s0, t0 = initial_guess(t, y, a, b)
-    best = _fit_best(t, y, a, b, fit_ab, s0, t0, (lo, hi))
+    tc = _crossing(t, _smooth(y), b)         # the first crossing too, when it is elsewhere (a spike, a false start)
+    starts = [t0] + ([tc] if tc is not None and abs(tc - t0) > 0.02 else [])
+    best = _fit_best(t, y, a, b, fit_ab, s0, starts, (lo, hi), f_scale)
     if best is None: return FitResult("not_converged", message="least squares did not converge from any start" + note, **base)
-    popt, pcov, sse = best
+    popt, pcov, _, sse = best
     se = np.sqrt(np.clip(np.diag(pcov), 0, None)) if np.all(np.isfinite(pcov)) else np.full(len(popt), np.nan)
     if fit_ab: a, b = float(popt[2]), float(popt[3])
-    resid = y - transition_curve(t, popt[0], popt[1], a, b)
     sst = float(np.sum((y - y.mean()) ** 2))
     r2 = 1 - sse / sst if sst > 0 else math.nan
     res = FitResult("ok", s=float(popt[0]), t_star=float(popt[1]), a=a, b=b, s_se=float(se[0]), t_star_se=float(se[1]),
@@ -179,7 +241,7 @@ def fit_transition(t, # times (epochs), 1-d
         res.status, res.message = "not_converged", "the fit covariance is not finite (parameters not identified)" + note
     elif not (r2 >= min_r2):
         res.status, res.message = "poor_fit", f"R² = {r2:.3g} < {min_r2:g}: the erf shape explains little of this curve" + note
-    if n_boot and res.status in ("ok", "poor_fit"): _bootstrap(res, t, y, n_boot, seed, (lo, hi))
+    if n_boot and res.status in ("ok", "poor_fit"): _bootstrap(res, t, y, n_boot, seed, (lo, hi), f_scale)
     return _to_epochs(res, origin, span)
 
 def _to_epochs(res, origin, span):
@@ -189,12 +251,12 @@ def _to_epochs(res, origin, span):
     if res.boot is not None: res.boot = np.c_[res.boot[:, 0] / span, origin + res.boot[:, 1] * span]
     return res
 
-def _bootstrap(res, t, y, n_boot, seed, bounds):
+def _bootstrap(res, t, y, n_boot, seed, bounds, f_scale):
     "Pairs (case) bootstrap: resample (t, y) points with replacement and refit; robust to uneven noise."
     rng = np.random.default_rng(seed); draws = []
     for _ in range(n_boot):
         i = np.sort(rng.integers(0, t.size, t.size))
-        out = _fit_best(t[i], y[i], res.a, res.b, False, res.s, res.t_star, (bounds[0][:2], bounds[1][:2]))
+        out = _fit_best(t[i], y[i], res.a, res.b, False, res.s, res.t_star, (bounds[0][:2], bounds[1][:2]), f_scale)
         if out is not None: draws.append(out[0][:2])
     if len(draws) >= max(10, n_boot // 2):
         res.boot = np.array(draws)

@@ -64,6 +64,19 @@ def topk_inner_product(X: torch.Tensor, # (n, d) document embeddings (any device
     return best_s, best_i
 
 # %% ../../nbs/search/01_index.ipynb #7495ea78
+def _exclusion(exclude, # row indices (any iterable of ints) or None
+               n: int, # rows in the index
+              ) -> np.ndarray:
+    "The distinct rows of `exclude` as an int64 array, checked against `n`."
+    if exclude is None: return np.zeros(0, np.int64)
+    try: ex = np.unique(np.asarray(list(exclude) if not isinstance(exclude, np.ndarray) else exclude).astype(np.int64).ravel())
+    except (TypeError, ValueError) as e:
+        raise InputError(f"exclude must be row indices (integers), got {type(exclude).__name__}") from e
+    if len(ex) and (ex[0] < 0 or ex[-1] >= n):
+        raise InputError(f"exclude holds row {ex[0] if ex[0] < 0 else ex[-1]}, outside 0..{n - 1}: give row indices "
+                         f"of this index (use .position(id) for a document id)")
+    return ex
+
 class ExactIndex:
     "Exact inner-product search over an (n, d) embedding matrix, chunked, on CPU or GPU."
     kind = "exact"
@@ -100,15 +113,18 @@ class ExactIndex:
                k: int = 10, # results per query
                exclude=None, # optional row indices never to return
               ) -> tuple[np.ndarray, np.ndarray]:
-        "Exact top-`k`: (scores (b, k) float32, row indices (b, k) int64), best first."
+        "Exact top-`k`: (scores (b, k') float32, row indices (b, k') int64), best first; k' = min(k, rows not excluded)."
         if not isinstance(k, (int, np.integer)) or k < 1: raise InputError(f"k must be a positive integer, got {k!r}")
         Q = torch.from_numpy(as_matrix(queries, "queries", self.dim)).to(self.device, self._X.dtype)
+        ex = _exclusion(exclude, len(self))
+        kk = min(int(k), len(self) - len(ex))
+        if kk == 0: return np.zeros((len(Q), 0), np.float32), np.zeros((len(Q), 0), np.int64)
         mask = None
-        if exclude is not None and len(exclude):
+        if len(ex):
             mask = torch.zeros(len(self), dtype=torch.bool, device=self.device)
-            mask[torch.as_tensor(np.asarray(exclude, dtype=np.int64), device=self.device)] = True
+            mask[torch.from_numpy(ex).to(self.device)] = True
         with torch.no_grad():
-            s, i = topk_inner_product(self._X, Q, k, self.chunk_size, mask)
+            s, i = topk_inner_product(self._X, Q, kk, self.chunk_size, mask)
         return s.float().cpu().numpy(), i.cpu().numpy()
 
     def scores(self, queries) -> np.ndarray:
@@ -194,19 +210,40 @@ class ANNIndex:
     def __len__(self): return self.n
     def __repr__(self): return f"ANNIndex(n={self.n}, d={self.dim}, backend={self.backend!r}, ef_search={self.ef_search})"
 
-    def search(self, queries, # (b, d) or (d,) queries
-               k: int = 10, # results per query
-              ) -> tuple[np.ndarray, np.ndarray]:
-        "Approximate top-`k`: (scores (b, k), row indices (b, k)); missing slots have index -1."
-        if not isinstance(k, (int, np.integer)) or k < 1: raise InputError(f"k must be a positive integer, got {k!r}")
-        Q = as_matrix(queries, "queries", self.dim)
-        k = min(k, self.n)
+    def _raw(self, Q, k):
+        "(scores, rows), each (b, k), straight from the backend; unfilled slots: row -1, score -inf."
         if self.backend == "faiss":
             s, i = self._index.search(Q, k)
-            return s.astype(np.float32), i.astype(np.int64)
-        m = self._index.search(Q, k)
-        keys, dist = np.asarray(m.keys).reshape(len(Q), -1), np.asarray(m.distances).reshape(len(Q), -1)
-        return (1 - dist).astype(np.float32), keys.astype(np.int64)   # usearch "ip" distance is 1 - dot
+            s, i = s.astype(np.float32), i.astype(np.int64)
+        else:
+            m = self._index.search(Q, k)
+            i = np.full((len(Q), k), -1, np.int64); s = np.full((len(Q), k), -np.inf, np.float32)
+            keys, dist = np.asarray(m.keys).reshape(len(Q), -1), np.asarray(m.distances).reshape(len(Q), -1)
+            counts = np.asarray(getattr(m, "counts", [keys.shape[1]])).reshape(-1)
+            for r in range(len(Q)):
+                c = min(int(counts[r]), k)
+                i[r, :c], s[r, :c] = keys[r, :c], 1 - dist[r, :c]   # usearch "ip" distance is 1 - dot
+        s[i < 0] = -np.inf
+        return s, i
+
+    def search(self, queries, # (b, d) or (d,) queries
+               k: int = 10, # results per query
+               exclude=None, # optional row indices never to return
+              ) -> tuple[np.ndarray, np.ndarray]:
+        "Approximate top-`k`: (scores (b, k'), rows (b, k')), k' = min(k, rows not excluded); unfilled slots: row -1, score -inf."
+        if not isinstance(k, (int, np.integer)) or k < 1: raise InputError(f"k must be a positive integer, got {k!r}")
+        Q = as_matrix(queries, "queries", self.dim)
+        ex = _exclusion(exclude, self.n)
+        kk = min(int(k), self.n - len(ex))
+        if kk == 0: return np.zeros((len(Q), 0), np.float32), np.zeros((len(Q), 0), np.int64)
+        s, i = self._raw(Q, min(self.n, kk + len(ex)))     # over-fetch: at most len(ex) of these are excluded
+        if not len(ex): return s[:, :kk], i[:, :kk]
+        out_s, out_i = np.full((len(Q), kk), -np.inf, np.float32), np.full((len(Q), kk), -1, np.int64)
+        for r in range(len(Q)):
+            keep = (i[r] >= 0) & ~np.isin(i[r], ex)
+            ks, ki = s[r, keep][:kk], i[r, keep][:kk]
+            out_s[r, :len(ki)], out_i[r, :len(ki)] = ks, ki
+        return out_s, out_i
 
     def save(self, path) -> Path:
         "Write `search_ann.json` and the index file (`search_ann.faiss` or `search_ann.usearch`) into `path`."
