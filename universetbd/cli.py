@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import importlib
 import json
 import os
 import sys
 import time
 import traceback
+import types
+import typing
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['EXIT_OK', 'EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INPUT', 'EXIT_DEPENDENCY', 'EXIT_INTERRUPTED', 'SAE_DEFAULTS',
-           'read_corpus', 'read_embeddings', 'write_embeddings', 'embeddings_meta', 'cmd_corpus', 'cmd_embed',
-           'cmd_train_sae', 'cmd_stats', 'cmd_circuits_induction', 'cmd_grokking_parity', 'build_parser', 'main']
+__all__ = ['EXIT_OK', 'EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INPUT', 'EXIT_DEPENDENCY', 'EXIT_INTERRUPTED', 'DEVICE_HELP', 'COMMANDS',
+           'say', 'existing_path', 'read_corpus', 'read_embeddings', 'write_embeddings', 'embeddings_meta',
+           'cmd_corpus', 'cmd_embed', 'add_config_options', 'config_from_args', 'common_options', 'add_command',
+           'corpus_options', 'register', 'build_parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #12f72bb6
 from . import __version__
@@ -29,17 +34,22 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_DEPENDENCY, EXIT_INTERRUPTED =
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     "Show defaults in `--help` and keep the line breaks of descriptions and epilogs."
+    def _get_help_string(self, action):
+        "The help, with '(default: X)' unless it says its default already, X is None, or the option is a flag."
+        h = action.help or ""
+        if "(default" in h or action.default in (None, argparse.SUPPRESS) or action.nargs == 0: return h
+        return super()._get_help_string(action)
 
 def _wrap(text: str, width: int = 100) -> str:
     "Fill a description to `width` columns (the formatter keeps line breaks as written)."
     import textwrap
     return "\n\n".join(textwrap.fill(par, width) for par in text.split("\n\n"))
 
-def _say(args, *msg):
+def say(args, *msg):
     "An info line on stderr, unless `--quiet`."
     if not getattr(args, "quiet", False): print(*msg, file=sys.stderr, flush=True)
 
-def _existing(path, # a path given on the command line
+def existing_path(path, # a path given on the command line
               what: str, # what it should be, for the message
               kind: str = "file", # "file", "dir" or "any"
              ) -> Path:
@@ -84,7 +94,7 @@ def read_corpus(path, # a corpus file (Parquet, CSV, TSV, JSONL)
                ):
     "Load a corpus file for a command (a `Corpus`), with `InputError` on any problem."
     from universetbd.corpus import load_corpus
-    return load_corpus(_existing(path, "corpus file"), columns=_mapping(columns),
+    return load_corpus(existing_path(path, "corpus file"), columns=_mapping(columns),
                        text_from=tuple(c.strip() for c in text_from.split(",") if c.strip()), format=format,
                        make_ids=make_ids, duplicates=duplicates, max_docs=max_docs)
 
@@ -93,7 +103,7 @@ def read_embeddings(path, # `.npy` (N, d) or `.parquet` with an `embedding` colu
     "Load embeddings written by `universetbd embed` (or any (N, d) array) as float32; returns (X, ids or None)."
     import numpy as np
     from universetbd.embeddings import PrecomputedEmbeddings
-    p = _existing(path, "embeddings file")
+    p = existing_path(path, "embeddings file")
     suffix = p.suffix.lower()
     if suffix == ".npy": pre = PrecomputedEmbeddings.from_npy(p, normalize=False)
     elif suffix in (".parquet", ".pq"): pre = PrecomputedEmbeddings.from_parquet(p, normalize=False)
@@ -136,7 +146,7 @@ def cmd_corpus(args) -> dict:
     "Build (or, with `--check`, only validate) a corpus and write it as Parquet."
     if args.source in (None, "default"):
         from universetbd.corpus import default_corpus
-        _say(args, "reading the offline default corpus (docstrings of the installed scientific Python packages)")
+        say(args, "reading the offline default corpus (docstrings of the installed scientific Python packages)")
         corpus = default_corpus(max_docs=args.max_docs)
     else:
         corpus = read_corpus(args.source, args.columns, args.text_from, args.format, args.make_ids,
@@ -171,7 +181,7 @@ def cmd_embed(args) -> dict:
         raise InputError(f"embeddings output must end in .npy or .parquet, got {out_path.name!r}")
     from universetbd.embeddings import embed_corpus
     emb = _embedder(args)
-    _say(args, f"embedding {len(corpus)} documents with {emb.name} (dim {emb.dim})")
+    say(args, f"embedding {len(corpus)} documents with {emb.name} (dim {emb.dim})")
     t0 = time.perf_counter()
     X = embed_corpus(corpus, emb, cache=not args.no_cache, batch_size=args.batch_size,
                      show_progress=False if args.quiet else None, cache_dir=args.cache_dir)
@@ -183,142 +193,170 @@ def cmd_embed(args) -> dict:
             "message": f"wrote {X.shape[0]} x {X.shape[1]} embeddings ({emb.name}) to {out_path} in {secs:.1f} s"}
 
 # %% ../nbs/09_cli.ipynb #f1c23e07
-SAE_DEFAULTS = dict(n_latents=9216, k=64, auxk=128, dead_steps=266, auxk_coef=1/32, lr=1e-4, batch_size=1024,
-                    grad_clip=1.0, epochs=50, steps=None, seed=0, val_fraction=0.05)
+DEVICE_HELP = "cpu, cuda, cuda:1, mps (default: $UNIVERSETBD_DEVICE, then CUDA, MPS, CPU)"
 
-def cmd_train_sae(args) -> dict:
-    "Train a top-k SAE on an embeddings file and save it (SAELens layout) with its training history."
-    X, _ = read_embeddings(args.embeddings)
-    out = Path(args.output).expanduser()
-    if out.exists() and not out.is_dir(): raise InputError(f"output {str(out)!r} is a file: -o names the SAE directory to write")
-    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
-        raise InputError(f"output directory {str(out)!r} is not empty: pass --overwrite or choose a new directory")
-    from universetbd.sae.topk import TopKSAEConfig, train_sae
-    cfg = TopKSAEConfig(d_in=int(X.shape[1]), n_latents=args.n_latents, k=args.k, auxk=args.auxk or None,
-                        dead_steps=args.dead_steps, auxk_coef=args.auxk_coef, lr=args.lr, batch_size=args.batch_size,
-                        grad_clip=args.grad_clip, epochs=args.epochs, steps=args.steps, seed=args.seed,
-                        val_fraction=args.val_fraction)
-    model = args.embedding_model or embeddings_meta(args.embeddings).get("model")
-    _say(args, f"training a top-k SAE on {X.shape[0]} x {X.shape[1]} embeddings: n={cfg.n_latents}, k={cfg.k}, "
-               f"auxk={cfg.auxk}, lr={cfg.lr}, batch {cfg.batch_size}, " +
-               (f"{cfg.steps} steps" if cfg.steps else f"{cfg.epochs} epochs"))
-    sae, hist = train_sae(X, cfg, device=args.device, embedding_model=model,
-                          show_progress=False if args.quiet else None)
-    sae.save(out)
-    with atomic_path(out / "history.csv") as tmp: hist.to_csv(tmp, index=False)
-    tr = sae.metadata.get("training", {})
-    interrupted = bool(hist.attrs.get("interrupted"))
-    msg = (f"{'interrupted: saved the SAE trained so far' if interrupted else 'trained'} after {tr.get('steps')} steps "
-           f"in {tr.get('seconds')} s: NMSE {tr.get('final_nmse') or float('nan'):.4f}, validation NMSE "
-           f"{tr.get('val_nmse') if tr.get('val_nmse') is not None else float('nan'):.4f}, dead {tr.get('dead_fraction') or 0:.1%} -> {out}")
-    return {"command": "train-sae", "output": str(out), "interrupted": interrupted, **{k: tr.get(k) for k in
-            ("steps", "seconds", "final_nmse", "val_nmse", "dead_fraction", "device")}, "message": msg,
-            "exit": EXIT_INTERRUPTED if interrupted else EXIT_OK}
+def _field_type(hint):
+    "(type, optional) of a field's annotation: `int | None` -> (int, True)."
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        rest = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(rest) == 1: return rest[0], True
+    return hint, False
 
-# %% ../nbs/09_cli.ipynb #129147d2
-def cmd_stats(args) -> dict:
-    "Encode the embeddings with a saved SAE, compute and cache the feature statistics, label features offline."
-    sae_dir = _existing(args.sae, "SAE directory", "dir")
-    X, _ = read_embeddings(args.embeddings)
-    corpus = read_corpus(args.corpus, args.columns, args.text_from, duplicates=args.duplicates) if args.corpus else None
-    if corpus is not None and len(corpus) != len(X):
-        raise InputError(f"the corpus has {len(corpus)} documents but the embeddings have {len(X)} rows: pass the "
-                         f"corpus file the embeddings were made from")
-    import numpy as np
-    from universetbd.sae.topk import TopKSAE, encode_corpus
-    from universetbd.features.stats import FeatureStatsConfig, feature_stats
-    sae = TopKSAE.load(sae_dir, device=args.device)
-    _say(args, f"encoding {len(X)} documents with the SAE ({sae.n_latents} latents, k={sae.k})")
-    codes = encode_corpus(sae, X, batch_size=args.batch_size, show_progress=False if args.quiet else None)
-    codes_path = sae_dir / "codes.npz"
-    with atomic_write(codes_path, "wb") as f:
-        np.savez(f, indices=codes.indices, values=codes.values, n_latents=np.int64(codes.n_latents))
-    out = Path(args.output).expanduser() if args.output else sae_dir / "feature_stats"
-    _say(args, f"computing feature statistics -> {out}")
-    t0 = time.perf_counter()
-    st = feature_stats(codes, sae, FeatureStatsConfig(n_top=args.n_top, n_zero=args.n_zero, seed=args.seed), cache_dir=out)
-    secs = time.perf_counter() - t0
-    alive = int((st.n_active > 0).sum())
-    res = {"command": "stats", "documents": st.n_docs, "features": st.n_latents, "active_features": alive,
-           "codes": str(codes_path), "output": str(out), "seconds": round(secs, 2)}
-    labels_msg = ""
-    if corpus is not None and not args.no_labels:
-        from universetbd.features.labels import offline_labels, save_labels
-        _say(args, f"labelling {alive} active features offline (distinctive terms of their top documents)")
-        labels = offline_labels(st, corpus, n_terms=args.n_terms)
-        lpath = Path(args.labels_output).expanduser() if args.labels_output else sae_dir / "labels.parquet"
-        save_labels(labels, lpath)
-        res.update(labels=str(lpath), labelled=len(labels))
-        labels_msg = f"; {len(labels)} offline labels -> {lpath}"
-    res["message"] = (f"{alive} of {st.n_latents} features active on {st.n_docs} documents; statistics -> {out} "
-                      f"({secs:.1f} s){labels_msg}")
-    return res
+def add_config_options(parser, # an `argparse` parser or argument group
+                       config: type, # a `Config` dataclass, e.g. `TopKSAEConfig`
+                       fields=None, # the fields to expose, in this order (default: all)
+                       exclude=(), # fields not to expose
+                       short: dict | None = None, # short aliases, e.g. {"k": "-k"}
+                       metavar: dict | None = None, # metavars, e.g. {"batch_size": "B"}
+                       help: dict | None = None, # help text replacing a field's comment
+                       unset=(), # fields left out of `args` unless given (a base config then decides their value)
+                      ) -> list[str]:
+    "Add an `--option` per field of `config`: type, default and help from the field (bool -> flag); return the fields."
+    short, metavar, help = short or {}, metavar or {}, help or {}
+    hints, docs = typing.get_type_hints(config), config.field_docs()
+    specs = {f.name: f for f in dataclasses.fields(config)}
+    names = [n for n in (fields or specs) if n not in exclude]
+    bad = [n for n in names if n not in specs]
+    if bad: raise InputError(f"{config.__name__} has no field(s) {bad}: its fields are {list(specs)}")
+    flags = {n: "--" + n.replace("_", "-") for n in names}
+    for name in names:
+        f, (kind, optional) = specs[name], _field_type(hints[name])
+        default = (f.default if f.default is not dataclasses.MISSING else
+                   f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        text = help.get(name) or docs.get(name) or name.replace("_", " ")
+        for other, flag in flags.items(): text = text.replace(f"`{other}`", flag)
+        if name in unset and "(default" not in text and kind is not bool: text += f" (default: {default})"
+        if kind is bool and default is True: text = f"turn off: {text}"   # a switch on by default gets --no-NAME
+        kw = dict(dest=name, help=text.replace("%", "%%"), default=argparse.SUPPRESS if name in unset else default)
+        if kind is bool:
+            off = default is True
+            parser.add_argument(f"--no-{name.replace('_', '-')}" if off else flags[name],
+                                action="store_false" if off else "store_true", **kw)
+        elif kind in (int, float, str):
+            parser.add_argument(*([short[name]] if name in short else []), flags[name], type=kind,
+                                metavar=metavar.get(name), **kw)
+        else: raise TypeError(f"add_config_options cannot make an option of {config.__name__}.{name} "
+                              f"({hints[name]}): exclude it and add that option by hand")
+    return names
 
-# %% ../nbs/09_cli.ipynb #4cb07287
-def cmd_circuits_induction(args) -> dict:
-    "Discover the induction circuit with the discrete-SAE method and score it against the attention ground truth."
-    from universetbd.circuits.induction import InductionConfig, induction_model, induction_task
-    from universetbd.circuits.acts import collect_activations
-    from universetbd.circuits.discrete_sae import DiscreteSAEConfig, discover_circuit
-    from universetbd.circuits.scoring import evaluate_scores
-    import pandas as pd
-    out = Path(args.output).expanduser()
-    cfg = InductionConfig(seed=args.seed)
-    _say(args, "loading (or training once and caching) the offline induction model")
-    model = induction_model(cfg, retrain=args.retrain)
-    task = induction_task(model, cfg, n=args.n_prompts, seed=args.seed)
-    acts = collect_activations(model, task.positives, task.negatives)
-    sae_cfg = DiscreteSAEConfig(n_features=args.n_features, l1_coeff=args.l1_coeff, epochs=args.epochs, seed=args.seed)
-    res = discover_circuit(acts, sae_cfg, device=args.device)
-    ev = evaluate_scores(res.node_scores, task.ground_truth, res.n_layers, res.n_heads)
-    truth = set(task.ground_truth)
-    table = pd.DataFrame({"head": res.labels, "node_count": res.node_counts, "node_score": res.node_scores,
-                          "edge_count": res.edge_counts, "edge_score": res.edge_scores,
-                          "ground_truth": [h in truth for h in res.labels]})
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / "head_scores.csv") as tmp: table.to_csv(tmp, index=False)
-    ev = {k: (float(v) if isinstance(v, (int, float)) or hasattr(v, "item") else v) for k, v in ev.items()}
-    with atomic_write(out / "metrics.json") as f:
-        json.dump({"task": "induction", "ground_truth": sorted(truth), "metrics": ev, "times": res.times}, f, indent=1)
-    return {"command": "circuits induction", "output": str(out), "heads": len(table), "ground_truth": sorted(truth),
-            "auc": ev.get("auc"), "best_f1": ev.get("best_f1"),
-            "message": f"induction circuit: ROC AUC {ev.get('auc', float('nan')):.3f}, best F1 "
-                       f"{ev.get('best_f1', float('nan')):.3f} over {len(table)} heads -> {out}"}
-
-def cmd_grokking_parity(args) -> dict:
-    "Train the concealed-parity MLPs (one per seed) and fit the grokking transition of each run."
-    from universetbd.grokking.experiments import ParityConfig, parity_mlp
-    from universetbd.grokking.fit import grokking_table
-    seeds = tuple(int(s) for s in args.seeds.split(",") if s.strip())
-    if not seeds: raise InputError(f"--seeds needs comma-separated integers, got {args.seeds!r}")
-    base = ParityConfig.paper(n_inputs=args.n_inputs) if args.paper else ParityConfig(n_inputs=args.n_inputs)
-    changes = {k: v for k, v in dict(epochs=args.epochs, hidden=args.hidden, lr=args.lr,
-                                     weight_decay=args.weight_decay).items() if v is not None}
-    import dataclasses
-    cfg = dataclasses.replace(base, seeds=seeds, **changes)
-    _say(args, f"training {len(seeds)} parity MLP(s): {cfg.n_inputs} inputs, hidden {cfg.hidden}, {cfg.epochs} epochs")
-    hist = parity_mlp(cfg, progress_bar=not args.quiet, device=args.device)
-    table = grokking_table(hist, by="seed", task="parity", n_boot=args.n_boot)
-    out = Path(args.output).expanduser(); out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / "history.csv") as tmp: hist.to_csv(tmp, index=False)
-    with atomic_path(out / "fits.csv") as tmp: table.to_csv(tmp, index=False)
-    ok = int((table["status"] == "ok").sum()) if "status" in table else 0
-    return {"command": "grokking parity", "output": str(out), "runs": len(table), "fits_ok": ok,
-            "gap_median": float(table["gap"].median()) if "gap" in table else None,
-            "message": f"{len(table)} run(s), {ok} with both fits ok; median relative gap "
-                       f"{table['gap'].median() if 'gap' in table else float('nan'):.3g} -> {out}"}
+def config_from_args(config, # a `Config` class, or a config whose settings are the base
+                     args, # the parsed arguments (options named like the fields, from `add_config_options`)
+                     **fixed, # settings not taken from options, e.g. `d_in` from the data
+                    ):
+    "The config the options ask for: each field found in `args`, then `fixed`; checked (`InputError` on a bad value)."
+    cls = config if isinstance(config, type) else type(config)
+    given = {n: getattr(args, n) for n in cls.field_names() if hasattr(args, n)} | fixed
+    return cls(**given) if isinstance(config, type) else config.replace(**given)
 
 # %% ../nbs/09_cli.ipynb #d5f9cca8
-def _corpus_options(p, text=True):
+def common_options() -> argparse.ArgumentParser:
+    "The options of every command (-q/--quiet, --json, --debug), as a parent parser."
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group("output control")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress bars and no messages (errors still go to stderr)")
+    g.add_argument("--json", action="store_true", help="print the result summary as one JSON object on stdout")
+    g.add_argument("--debug", action="store_true", help="show the full traceback of handled errors too")
+    return common
+
+COMMANDS = {  # command -> (the module whose `register(subparsers)` adds it, its line in `universetbd --help`)
+    "train-sae": ("universetbd.sae.commands", "train a top-k sparse autoencoder on embeddings"),
+    "stats": ("universetbd.features.commands", "feature statistics (and offline labels) of a trained SAE"),
+    "circuits": ("universetbd.circuits.commands", "offline circuit discovery (discrete-SAE method)"),
+    "grokking": ("universetbd.grokking.commands", "offline grokking experiments"),
+}
+
+def add_command(subparsers, # the action returned by `add_subparsers`
+                name: str, # the command, e.g. "train-sae"
+                help: str | None = None, # its line in the list of commands (default: from `COMMANDS`)
+                description: str = "", # what its `--help` says (re-wrapped to 100 columns)
+                epilog: str | None = None, # examples, kept as written
+                common: bool = True, # give it the options of every command (--quiet, --json, --debug)
+               ) -> argparse.ArgumentParser:
+    "Add a command in the package's help format; return its parser."
+    if help is None: help = COMMANDS[name][1]
+    return subparsers.add_parser(name, parents=[common_options()] if common else [], formatter_class=_Formatter,
+                                 help=help, description=_wrap(description) if description else None, epilog=epilog)
+
+def corpus_options(p, text=True):
     "Options shared by the commands that read a corpus file."
     p.add_argument("--columns", nargs="+", metavar="SRC=DST", help="rename columns first, e.g. --columns abstract=text paper_id=id")
     if text: p.add_argument("--text-from", default="title,abstract", metavar="COLS",
                             help="comma-separated columns joined into the text when there is no 'text' column")
     p.add_argument("--duplicates", choices=["error", "first"], default="error", help="duplicate ids: stop, or keep the first")
 
-def build_parser() -> argparse.ArgumentParser:
-    "The `universetbd` argument parser with one subcommand per headless job."
-    d = SAE_DEFAULTS
+# %% ../nbs/09_cli.ipynb #d21bf81f
+def register(subparsers, # the action returned by `add_subparsers`
+            ):
+    "Add the foundation commands, `corpus` and `embed`."
+    p = add_command(subparsers, "corpus", help="build or validate a corpus and write it as Parquet",
+                    description="Read a corpus file (Parquet, CSV, TSV, JSONL: columns id and text, optional title, "
+                                "year, citations, categories, keywords, authors), validate it and write it as "
+                                "Parquet. Without SOURCE (or with 'default') it builds the offline default corpus: "
+                                "docstrings of the installed scientific Python packages.",
+                    epilog="examples:\n  universetbd corpus -o corpus.parquet --max-docs 2000\n"
+                           "  universetbd corpus papers.csv --columns paper_id=id abstract=text -o corpus.parquet\n"
+                           "  universetbd corpus papers.jsonl --check")
+    p.add_argument("source", nargs="?", default=None, metavar="SOURCE", help="corpus file, or 'default' / nothing for the offline default corpus")
+    p.add_argument("-o", "--output", metavar="OUT.parquet", help="Parquet file to write (required unless --check)")
+    p.add_argument("--check", action="store_true", help="only validate and summarise; write nothing")
+    p.add_argument("--max-docs", type=int, metavar="N", help="keep at most N documents (default corpus: a balanced subset)")
+    corpus_options(p)
+    p.add_argument("--format", choices=["parquet", "csv", "tsv", "jsonl"], help="file format (default: from the extension)")
+    p.add_argument("--make-ids", action="store_true", help="number the rows 0, 1, ... when the file has no id column")
+    p.set_defaults(func=cmd_corpus)
+
+    p = add_command(subparsers, "embed", help="embed a corpus file into .npy or .parquet vectors (cached)",
+                    description="Embed the texts of a corpus file. Vectors are cached on disk per model and text "
+                                "(under $UNIVERSETBD_HOME/embeddings), so re-running after an interruption or on a "
+                                "grown corpus only embeds the new texts. Writes OUT (.npy rows in corpus order, or "
+                                ".parquet with id and embedding columns) and OUT.json naming the model.",
+                    epilog="examples:\n  universetbd embed corpus.parquet -o emb.npy\n"
+                           "  universetbd embed corpus.parquet -o emb.npy --model sentence-transformers/all-mpnet-base-v2 --device cuda\n"
+                           "  OPENAI_API_KEY=... universetbd embed corpus.parquet -o emb.npy --openai text-embedding-3-small")
+    p.add_argument("corpus", metavar="CORPUS", help="corpus file (Parquet, CSV, TSV, JSONL), e.g. from `universetbd corpus`")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="embeddings file to write: *.npy or *.parquet")
+    p.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or local folder (default: the offline all-MiniLM-L6-v2, 384-d)")
+    p.add_argument("--openai", metavar="MODEL", help="use an OpenAI-compatible endpoint with this model instead "
+                   "(configure OPENAI_API_KEY or UNIVERSETBD_EMBED_BASE_URL)")
+    p.add_argument("--dimensions", type=int, metavar="D", help="with --openai: ask the server for D dimensions")
+    p.add_argument("--batch-size", type=int, default=64, metavar="B", help="texts per batch")
+    p.add_argument("--device", metavar="DEV", help=DEVICE_HELP)
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the embedding cache")
+    p.add_argument("--cache-dir", metavar="DIR", help="folder of the embedding cache (default: $UNIVERSETBD_HOME/embeddings)")
+    p.add_argument("--max-docs", type=int, metavar="N", help="embed only the first N documents (for `stats`, write the "
+                   "same documents with `universetbd corpus --max-docs N`)")
+    corpus_options(p)
+    p.set_defaults(func=cmd_embed)
+
+class _LazyCommands(argparse._SubParsersAction):
+    "Subcommands whose parsers their module's `register` builds only when one of them is chosen."
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = {}  # command -> module not yet registered
+
+    def add_lazy(self, name: str, module: str, help: str):
+        "A placeholder listed in `--help` until `name` is chosen."
+        self.add_parser(name, help=help, add_help=False); self.lazy[name] = module
+
+    def load(self, name: str):
+        "Replace the placeholders of `name`'s module by the parsers its `register` builds."
+        module = self.lazy[name]
+        mine = [n for n, m in self.lazy.items() if m == module]
+        for n in mine: del self.lazy[n], self._name_parser_map[n]
+        self._choices_actions[:] = [a for a in self._choices_actions if a.dest not in mine]
+        try: mod = importlib.import_module(module)
+        except ImportError as e:
+            raise MissingDependencyError(f"`universetbd {name}` needs {e.name or 'a package'} ({e}): "
+                                         f"install universetbd with its requirements (`pip install universetbd`)") from e
+        mod.register(self)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if values and values[0] in self.lazy: self.load(values[0])
+        super().__call__(parser, namespace, values, option_string)
+
+def build_parser(lazy: bool = True, # register a family's commands only when one is chosen (keeps `--help` fast)
+                ) -> argparse.ArgumentParser:
+    "The `universetbd` argument parser: the foundation commands and those each family registers."
     parser = argparse.ArgumentParser(
         prog="universetbd", formatter_class=_Formatter,
         description=_wrap("Headless jobs of universetbd (UniverseTBD's interpretability methods): build a corpus, embed "
@@ -329,144 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
                "Environment: UNIVERSETBD_HOME (caches), UNIVERSETBD_DEVICE (default device), HF_HUB_OFFLINE.\n"
                "Run `universetbd COMMAND --help` for the options of a command.")
     parser.add_argument("--version", action="version", version=f"universetbd {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    g = common.add_argument_group("output control")
-    g.add_argument("-q", "--quiet", action="store_true", help="no progress bars and no messages (errors still go to stderr)")
-    g.add_argument("--json", action="store_true", help="print the result summary as one JSON object on stdout")
-    g.add_argument("--debug", action="store_true", help="show the full traceback of handled errors too")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("corpus", parents=[common], formatter_class=_Formatter,
-                       help="build or validate a corpus and write it as Parquet",
-                       description=_wrap("Read a corpus file (Parquet, CSV, TSV, JSONL: columns id and text, optional title, "
-                                   "year, citations, categories, keywords, authors), validate it and write it as "
-                                   "Parquet. Without SOURCE (or with 'default') it builds the offline default corpus: "
-                                   "docstrings of the installed scientific Python packages."),
-                       epilog="examples:\n  universetbd corpus -o corpus.parquet --max-docs 2000\n"
-                              "  universetbd corpus papers.csv --columns paper_id=id abstract=text -o corpus.parquet\n"
-                              "  universetbd corpus papers.jsonl --check")
-    p.add_argument("source", nargs="?", default=None, metavar="SOURCE", help="corpus file, or 'default' / nothing for the offline default corpus")
-    p.add_argument("-o", "--output", metavar="OUT.parquet", help="Parquet file to write (required unless --check)")
-    p.add_argument("--check", action="store_true", help="only validate and summarise; write nothing")
-    p.add_argument("--max-docs", type=int, metavar="N", help="keep at most N documents (default corpus: a balanced subset)")
-    _corpus_options(p)
-    p.add_argument("--format", choices=["parquet", "csv", "tsv", "jsonl"], help="file format (default: from the extension)")
-    p.add_argument("--make-ids", action="store_true", help="number the rows 0, 1, ... when the file has no id column")
-    p.set_defaults(func=cmd_corpus)
-
-    p = sub.add_parser("embed", parents=[common], formatter_class=_Formatter,
-                       help="embed a corpus file into .npy or .parquet vectors (cached)",
-                       description=_wrap("Embed the texts of a corpus file. Vectors are cached on disk per model and text "
-                                   "(under $UNIVERSETBD_HOME/embeddings), so re-running after an interruption or on a "
-                                   "grown corpus only embeds the new texts. Writes OUT (.npy rows in corpus order, or "
-                                   ".parquet with id and embedding columns) and OUT.json naming the model."),
-                       epilog="examples:\n  universetbd embed corpus.parquet -o emb.npy\n"
-                              "  universetbd embed corpus.parquet -o emb.npy --model sentence-transformers/all-mpnet-base-v2 --device cuda\n"
-                              "  OPENAI_API_KEY=... universetbd embed corpus.parquet -o emb.npy --openai text-embedding-3-small")
-    p.add_argument("corpus", metavar="CORPUS", help="corpus file (Parquet, CSV, TSV, JSONL), e.g. from `universetbd corpus`")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="embeddings file to write: *.npy or *.parquet")
-    p.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or local folder (default: the offline all-MiniLM-L6-v2, 384-d)")
-    p.add_argument("--openai", metavar="MODEL", help="use an OpenAI-compatible endpoint with this model instead "
-                   "(configure OPENAI_API_KEY or UNIVERSETBD_EMBED_BASE_URL)")
-    p.add_argument("--dimensions", type=int, metavar="D", help="with --openai: ask the server for D dimensions")
-    p.add_argument("--batch-size", type=int, default=64, metavar="B", help="texts per batch")
-    p.add_argument("--device", metavar="DEV", help="cpu, cuda, cuda:1, mps (default: $UNIVERSETBD_DEVICE, then CUDA, MPS, CPU)")
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the embedding cache")
-    p.add_argument("--cache-dir", metavar="DIR", help="folder of the embedding cache (default: $UNIVERSETBD_HOME/embeddings)")
-    p.add_argument("--max-docs", type=int, metavar="N", help="embed only the first N documents (for `stats`, write the "
-                   "same documents with `universetbd corpus --max-docs N`)")
-    _corpus_options(p)
-    p.set_defaults(func=cmd_embed)
-
-    p = sub.add_parser("train-sae", parents=[common], formatter_class=_Formatter,
-                       help="train a top-k sparse autoencoder on embeddings",
-                       description=_wrap("Train a top-k SAE with the AuxK loss (O'Neill et al. 2024, arXiv 2408.00657) on an "
-                                   "embeddings file and save it to a directory in the SAELens layout "
-                                   "(cfg.json, sae_weights.safetensors, metadata.json) with history.csv (one row per "
-                                   "step). Defaults are the authors'. Ctrl-C saves the model trained so far (exit 130)."),
-                       epilog="examples:\n  universetbd train-sae emb.npy -o sae/ --device cuda\n"
-                              "  universetbd train-sae emb.npy -o sae_small/ --n-latents 2048 --k 16 --auxk 32 --steps 2000")
-    p.add_argument("embeddings", metavar="EMBEDDINGS", help="embeddings file (.npy or .parquet), e.g. from `universetbd embed`")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="SAE directory to write")
-    p.add_argument("--overwrite", action="store_true", help="write into a non-empty output directory")
-    s = p.add_argument_group("SAE and training settings")
-    s.add_argument("-n", "--n-latents", type=int, default=d["n_latents"], metavar="N", help="dictionary size")
-    s.add_argument("-k", "--k", type=int, default=d["k"], help="active latents per input")
-    s.add_argument("--auxk", type=int, default=d["auxk"], help="dead latents in the AuxK loss (0: no AuxK loss)")
-    s.add_argument("--dead-steps", type=int, default=d["dead_steps"], help="a latent is dead after this many steps without firing")
-    s.add_argument("--auxk-coef", type=float, default=d["auxk_coef"], help="weight of the AuxK loss")
-    s.add_argument("--lr", type=float, default=d["lr"], help="Adam learning rate")
-    s.add_argument("--batch-size", type=int, default=d["batch_size"], metavar="B", help="inputs per step")
-    s.add_argument("--grad-clip", type=float, default=d["grad_clip"], help="gradient-norm clipping (0: off)")
-    s.add_argument("--epochs", type=int, default=d["epochs"], help="passes over the training rows (ignored with --steps)")
-    s.add_argument("--steps", type=int, default=d["steps"], help="number of steps (overrides --epochs)")
-    s.add_argument("--val-fraction", type=float, default=d["val_fraction"], help="fraction of rows held out for validation")
-    s.add_argument("--seed", type=int, default=d["seed"], help="seed of the initialisation, split and batch order")
-    s.add_argument("--device", metavar="DEV", help="cpu, cuda, cuda:1, mps (default: $UNIVERSETBD_DEVICE, then CUDA, MPS, CPU)")
-    s.add_argument("--embedding-model", metavar="NAME", help="model that made the embeddings, kept in the metadata (default: from EMBEDDINGS.json)")
-    p.set_defaults(func=cmd_train_sae)
-
-    p = sub.add_parser("stats", parents=[common], formatter_class=_Formatter,
-                       help="feature statistics (and offline labels) of a trained SAE",
-                       description=_wrap("Encode the embeddings with a saved SAE (-> SAE_DIR/codes.npz), compute every "
-                                   "per-feature statistic (density, activation histogram, top/quantile/zero documents, "
-                                   "co-occurrence, decoder neighbours) into a cache directory (default "
-                                   "SAE_DIR/feature_stats, reused when nothing changed) and, given the corpus, label "
-                                   "the active features offline with their distinctive terms (-> SAE_DIR/labels.parquet)."),
-                       epilog="example:\n  universetbd stats sae/ --embeddings emb.npy --corpus corpus.parquet")
-    p.add_argument("sae", metavar="SAE_DIR", help="directory written by `universetbd train-sae` (or a SAELens top-k SAE)")
-    p.add_argument("-e", "--embeddings", required=True, metavar="EMB", help="embeddings of the corpus (.npy or .parquet)")
-    p.add_argument("-c", "--corpus", metavar="CORPUS", help="the corpus file the embeddings were made from (needed for labels)")
-    p.add_argument("-o", "--output", metavar="DIR", help="statistics directory (default: SAE_DIR/feature_stats)")
-    p.add_argument("--labels-output", metavar="FILE", help="labels Parquet file (default: SAE_DIR/labels.parquet)")
-    p.add_argument("--no-labels", action="store_true", help="skip the offline labels")
-    p.add_argument("--n-terms", type=int, default=3, help="terms per offline label")
-    p.add_argument("--n-top", type=int, default=10, help="top-activating documents kept per feature")
-    p.add_argument("--n-zero", type=int, default=10, help="random zero-activation documents kept per feature")
-    p.add_argument("--batch-size", type=int, default=4096, metavar="B", help="documents encoded at once")
-    p.add_argument("--seed", type=int, default=0, help="seed of the zero-document sampling")
-    p.add_argument("--device", metavar="DEV", help="device for encoding (default: $UNIVERSETBD_DEVICE, then CUDA, MPS, CPU)")
-    _corpus_options(p)
-    p.set_defaults(func=cmd_stats)
-
-    p = sub.add_parser("circuits", formatter_class=_Formatter, help="offline circuit discovery (discrete-SAE method)",
-                       description=_wrap("Circuit discovery with the discrete-SAE method (O'Neill and Bui 2024)."))
-    csub = p.add_subparsers(dest="experiment", metavar="TASK", required=True)
-    q = csub.add_parser("induction", parents=[common], formatter_class=_Formatter,
-                        help="the offline induction task on a small attention-only model",
-                        description=_wrap("Train (once; cached under $UNIVERSETBD_HOME/circuits) a 2-layer attention-only "
-                                    "model on repeated random tokens, discover its induction circuit with the "
-                                    "discrete-SAE method and score the heads against the attention-pattern ground "
-                                    "truth. Writes OUT/head_scores.csv and OUT/metrics.json."))
-    q.add_argument("-o", "--output", default="circuits-induction", metavar="DIR", help="output directory")
-    q.add_argument("--n-prompts", type=int, default=250, help="positive and negative prompts each (the authors use 250)")
-    q.add_argument("--n-features", type=int, default=200, help="discrete SAE dictionary size")
-    q.add_argument("--l1-coeff", type=float, default=0.02, help="L1 penalty of the discrete SAE")
-    q.add_argument("--epochs", type=int, default=500, help="full-batch SAE training epochs")
-    q.add_argument("--seed", type=int, default=0, help="seed of the model, prompts and SAE")
-    q.add_argument("--retrain", action="store_true", help="train the induction model again instead of using the cache")
-    q.add_argument("--device", metavar="DEV", help="device for the SAE")
-    q.set_defaults(func=cmd_circuits_induction)
-
-    p = sub.add_parser("grokking", formatter_class=_Formatter, help="offline grokking experiments",
-                       description=_wrap("Grokking experiments with fitted transitions (Miller et al. 2024)."))
-    gsub = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", required=True)
-    q = gsub.add_parser("parity", parents=[common], formatter_class=_Formatter,
-                        help="concealed parity MLPs, one per seed, with fitted grokking transitions",
-                        description=_wrap("Train MLPs on parity with concealing bits (one per seed, together) and fit the "
-                                    "training and validation accuracy transitions of each run. Writes "
-                                    "OUT/history.csv (per epoch) and OUT/fits.csv (gap, sharpness, intervals per seed)."))
-    q.add_argument("-o", "--output", default="grokking-parity", metavar="DIR", help="output directory")
-    q.add_argument("--n-inputs", type=int, default=30, help="input bits (3 informative + concealing bits)")
-    q.add_argument("--seeds", default="0,1,2", help="comma-separated seeds, one network each")
-    q.add_argument("--paper", action="store_true", help="the authors' settings (hidden 1000, lr 1e-2, 3000 epochs) instead of the fast ones")
-    q.add_argument("--epochs", type=int, help="epochs (default: 300, or 3000 with --paper)")
-    q.add_argument("--hidden", type=int, help="hidden units (default: 256, or 1000 with --paper)")
-    q.add_argument("--lr", type=float, help="SGD learning rate (default: 0.1, or 0.01 with --paper)")
-    q.add_argument("--weight-decay", type=float, help="SGD weight decay (default: 0.01)")
-    q.add_argument("--n-boot", type=int, default=50, help="bootstrap resamples for the intervals")
-    q.add_argument("--device", metavar="DEV", help="torch device (default: CPU)")
-    q.set_defaults(func=cmd_grokking_parity)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", action=_LazyCommands)
+    register(sub)
+    for name, (module, help) in COMMANDS.items():
+        if lazy: sub.add_lazy(name, module, help)
+        elif name not in sub.choices: importlib.import_module(module).register(sub)
     return parser
 
 # %% ../nbs/09_cli.ipynb #b222d01f
@@ -481,6 +386,7 @@ def main(argv=None, # the arguments (default: `sys.argv[1:]`)
     parser = build_parser()
     try: args = parser.parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else EXIT_USAGE
+    except MissingDependencyError as e: return _error(None, EXIT_DEPENDENCY, e, "not available")
     if not getattr(args, "func", None):
         parser.print_usage(sys.stderr)
         print("universetbd: error: give a command, e.g. `universetbd corpus --help` (or `universetbd --help`)", file=sys.stderr)

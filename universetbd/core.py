@@ -6,18 +6,21 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import importlib.util
+import numbers
 import os
 import random
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'PROGRESS_ENV', 'UniverseTBDError', 'InputError',
-           'MissingDependencyError', 'NotConfiguredError', 'require', 'get_device', 'seed_everything', 'data_dir',
-           'shared_data', 'atomic_path', 'atomic_write', 'progress']
+           'MissingDependencyError', 'NotConfiguredError', 'require', 'Config', 'get_device', 'seed_everything',
+           'data_dir', 'shared_data', 'atomic_path', 'atomic_write', 'progress']
 
 # %% ../nbs/00_core.ipynb #7631e3d5
 from platformdirs import user_cache_dir
@@ -48,6 +51,71 @@ def require(module: str, # the module to import, e.g. "faiss"
         raise MissingDependencyError(
             f"{feature} needs the package '{pip or module}', which is not installed: "
             f"run `pip install {pip or module}` in the environment of this kernel and restart it.") from e
+
+# %% ../nbs/00_core.ipynb #a0374b2d
+class Config:
+    """Base of the package's `@dataclass` settings: checked when built (`validate`), copied with `replace`,
+    saved with `to_dict`/`from_dict`; the `# comment` after each field is its documentation."""
+    def __post_init__(self): self.validate()
+
+    def validate(self):
+        "Raise `InputError` when a setting is out of range (subclasses add their checks); return `self`."
+        return self
+
+    def invalid(self, name: str, # the setting at fault
+                fix: str, # what to give instead, e.g. "give an integer >= 1"
+               ) -> InputError:
+        "The `InputError` for `validate` to raise: names the setting, its value and the fix."
+        return InputError(f"{type(self).__name__}.{name}={getattr(self, name)!r} is invalid: {fix}")
+
+    def need_ints(self, *names: str, # settings that must be integers
+                  low: int = 1, # the smallest valid value
+                  optional: bool = False, # None is valid too
+                 ):
+        "Raise `invalid` unless each named setting is an integer >= `low` (or None when `optional`)."
+        for name in names:
+            v = getattr(self, name)
+            if optional and v is None: continue
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < low:
+                raise self.invalid(name, f"give an integer >= {low}" + (" or None" if optional else ""))
+        return self
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        "The names of the settings, in order."
+        return [f.name for f in dataclasses.fields(cls)]
+
+    def replace(self, **changes):
+        "A checked copy with `changes` applied; an unknown name raises `InputError` listing the valid ones."
+        bad = sorted(set(changes) - set(self.field_names()))
+        if bad: raise InputError(f"unknown {type(self).__name__} setting(s) {bad}: valid names are {self.field_names()}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        "The settings as a plain dict (JSON-ready for plain values)."
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict, # settings by name, e.g. from `to_dict` or a JSON file
+                  strict: bool = True, # unknown keys raise `InputError` (False: ignore them)
+                 ):
+        "Build and check a config from a dict."
+        if not isinstance(d, Mapping): raise InputError(f"{cls.__name__}.from_dict needs a dict of settings, got {type(d).__name__}")
+        names = cls.field_names()
+        bad = sorted(set(d) - set(names))
+        if bad and strict:
+            raise InputError(f"unknown {cls.__name__} setting(s) {bad}: valid names are {names} "
+                             f"(pass strict=False to ignore the others)")
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    @classmethod
+    def field_docs(cls) -> dict[str, str]:
+        "The `# comment` after each field, by name (empty where there is none or the source cannot be read)."
+        try:
+            from fastcore.docments import docments
+            docs = docments(cls)
+        except (ImportError, OSError, TypeError, SyntaxError): docs = {}
+        return {n: docs.get(n) or "" for n in cls.field_names()}
 
 # %% ../nbs/00_core.ipynb #7b4e1237
 DEVICE_ENV = "UNIVERSETBD_DEVICE"

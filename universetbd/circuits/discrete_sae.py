@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 # %% ../../nbs/circuits/02_discrete_sae.ipynb #650fc283
-from ..core import InputError, atomic_path, atomic_write, get_device, progress, seed_everything
+from ..core import Config, InputError, atomic_path, atomic_write, get_device, progress, seed_everything
 from .acts import HeadActivations, head_labels, torch_threads
 
 # %% ../../nbs/circuits/02_discrete_sae.ipynb #3d52b8ea
@@ -38,7 +38,7 @@ class Stopwatch:
 
 # %% ../../nbs/circuits/02_discrete_sae.ipynb #eed8477a
 @dataclass
-class DiscreteSAEConfig:
+class DiscreteSAEConfig(Config):
     "Settings of the discrete-SAE circuit method (O'Neill and Bui, arXiv 2405.12522); defaults are the authors'."
     n_features: int = 200 # SAE dictionary size
     l1_coeff: float = 0.02 # lambda of the L1 penalty (authors: 0.05 for docstring)
@@ -48,12 +48,14 @@ class DiscreteSAEConfig:
     edge_top_fraction: float = 0.25 # fraction of head pairs kept for edge scores
     seed: int = 0 # seeds prompt choice and SAE initialisation
 
-    def __post_init__(self):
-        for name in ("n_features", "epochs", "n_train_prompts"):
-            if int(getattr(self, name)) < 1: raise InputError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        if self.l1_coeff < 0 or self.lr <= 0: raise InputError(f"need l1_coeff >= 0 and lr > 0, got {self.l1_coeff}, {self.lr}")
-        if not 0 < self.edge_top_fraction <= 1:
-            raise InputError(f"edge_top_fraction must be in (0, 1], got {self.edge_top_fraction}")
+    def validate(self):
+        "Raise `InputError` when a setting is out of range."
+        self.need_ints("n_features", "epochs", "n_train_prompts")
+        self.need_ints("seed", low=0)
+        if not self.l1_coeff >= 0: raise self.invalid("l1_coeff", "give a penalty >= 0, e.g. 0.02")
+        if not self.lr > 0: raise self.invalid("lr", "give a positive learning rate, e.g. 1e-3")
+        if not 0 < self.edge_top_fraction <= 1: raise self.invalid("edge_top_fraction", "give a fraction in (0, 1], e.g. 0.25")
+        return self
 
 class DiscreteSAE(nn.Module):
     "Sparse autoencoder `f = ReLU(W_e (x - b) + b_e)`, `x_hat = W_d f + b` with unit-norm decoder columns."

@@ -22,13 +22,13 @@ import torch
 from transformer_lens import TransformerBridge, TransformerBridgeConfig
 
 # %% ../../nbs/circuits/05_induction.ipynb #9758114e
-from ..core import InputError, atomic_path, atomic_write, data_dir, progress, seed_everything
+from ..core import Config, InputError, atomic_path, atomic_write, data_dir, progress, seed_everything
 from .acts import head_labels, model_heads, torch_threads
 from .tasks import CircuitTask
 
 # %% ../../nbs/circuits/05_induction.ipynb #64696535
 @dataclass
-class InductionConfig:
+class InductionConfig(Config):
     "The offline induction task: a 2-layer attention-only TL-native model trained on repeated random tokens."
     d_vocab: int = 64 # vocabulary (token 0 is BOS)
     seq_len: int = 25 # tokens per sequence incl. BOS; task prompts are BOS + L tokens + the same L tokens
@@ -42,12 +42,17 @@ class InductionConfig:
     seed: int = 0 # seeds initialisation and data
     n_threads: int | None = 1 # torch CPU threads while training (tiny matrices; None leaves torch's setting)
 
-    def __post_init__(self):
-        if self.n_layers < 2: raise InputError(f"induction needs at least 2 layers, got n_layers={self.n_layers}")
-        if self.d_model % self.n_heads: raise InputError(f"d_model={self.d_model} is not divisible by n_heads={self.n_heads}")
-        if self.seq_len < 2 * self.min_repeat + 1 or self.seq_len % 2 == 0:
-            raise InputError(f"seq_len must be odd (BOS + two equal halves) and >= {2 * self.min_repeat + 1}, got {self.seq_len}")
-        if self.d_vocab < 3: raise InputError(f"d_vocab must be >= 3, got {self.d_vocab}")
+    def validate(self):
+        "Raise `InputError` when the settings cannot make an induction model."
+        self.need_ints("n_heads", "d_model", "min_repeat", "steps", "batch_size")
+        self.need_ints("seed", low=0)
+        self.need_ints("n_threads", optional=True)
+        self.need_ints("n_layers", low=2)   # previous-token heads in layer 0, induction heads after
+        self.need_ints("d_vocab", low=3)
+        if self.d_model % self.n_heads: raise self.invalid("d_model", f"give a multiple of n_heads={self.n_heads}")
+        self.need_ints("seq_len", low=2 * self.min_repeat + 1)
+        if self.seq_len % 2 == 0: raise self.invalid("seq_len", "give an odd length (BOS + two equal halves), e.g. 25")
+        return self
 
     @property
     def half(self) -> int: return (self.seq_len - 1) // 2

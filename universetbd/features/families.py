@@ -21,12 +21,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 # %% ../../nbs/features/03_families.ipynb #c4e8f376
-from ..core import InputError
+from ..core import Config, InputError
 from .stats import FeatureStats, cooccurrence
 
 # %% ../../nbs/features/03_families.ipynb #941f4959
 @dataclass
-class FamilyConfig:
+class FamilyConfig(Config):
     "Settings of the feature-family algorithm (defaults: arXiv 2408.00657)."
     tau_first: float = 0.1 # threshold on normalised co-occurrence in the first pass
     tau_later: float = 0.07 # threshold in the later passes
@@ -36,6 +36,14 @@ class FamilyConfig:
     max_jaccard: float = 0.6 # of two families with child-set Jaccard above this, drop the smaller
     n_permutations: int = 5 # random permutations averaged in the block-diagonal ratio
     seed: int = 0 # seed of the permutations
+
+    def validate(self):
+        "Raise `InputError` when a setting is out of range."
+        for name in ("tau_first", "tau_later", "max_jaccard"):
+            if not 0 <= getattr(self, name) <= 1: raise self.invalid(name, "give a value in [0, 1]")
+        self.need_ints("extra_passes", "min_out_degree", "min_children", "seed", low=0)
+        self.need_ints("n_permutations")
+        return self
 
 # %% ../../nbs/features/03_families.ipynb #7403e18e
 def family_graph(C: sp.csr_matrix, # co-occurrence counts (n, n), diagonal = active counts (`FeatureStats.cooc`)

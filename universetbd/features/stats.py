@@ -18,9 +18,10 @@ __all__ = ['codes_arrays', 'decoder_matrix', 'codes_csr', 'FeatureStatsConfig', 
 # %% ../../nbs/features/01_stats.ipynb #6ab87514
 import numpy as np
 import scipy.sparse as sp
+from fastcore.basics import patch
 
 # %% ../../nbs/features/01_stats.ipynb #15e0cde0
-from ..core import InputError, atomic_write, seed_everything
+from ..core import Config, InputError, atomic_write, seed_everything
 
 # %% ../../nbs/features/01_stats.ipynb #15c60b28
 def codes_arrays(codes, # `SparseCodes`-like (`indices`, `values`, `n_latents`) or a tuple of the three
@@ -71,7 +72,7 @@ def codes_csr(codes, # `SparseCodes`-like or `(indices, values, n_latents)`
 
 # %% ../../nbs/features/01_stats.ipynb #dda553d9
 @dataclass
-class FeatureStatsConfig:
+class FeatureStatsConfig(Config):
     "Sizes of the per-feature statistics (defaults fit the labelling protocol of arXiv 2408.00657)."
     n_top: int = 10 # top-activating documents kept per feature (5 to label + 3 to score + spare)
     n_zero: int = 10 # documents where the feature is zero, sampled at random (5 + 3 + spare)
@@ -81,6 +82,12 @@ class FeatureStatsConfig:
     n_related: int = 10 # most/least similar and most co-occurring features kept
     chunk: int = 1024 # rows of the decoder-cosine matrix computed at a time
     seed: int = 0 # seed of the zero-document sampling
+
+    def validate(self):
+        "Raise `InputError` when a size is not a valid count."
+        self.need_ints("n_top", "n_zero", "seed", low=0)
+        self.need_ints("n_quantiles", "per_quantile", "n_bins", "n_related", "chunk")
+        return self
 
 # %% ../../nbs/features/01_stats.ipynb #409126d1
 @dataclass
@@ -245,7 +252,7 @@ def feature_stats(codes, # `SparseCodes`-like or `(indices, values, n_latents)` 
                   **kwargs, # overrides of config fields, e.g. n_top=20
                  ) -> FeatureStats:
     "Compute every per-feature statistic at once (vectorised); reuse/save them in `cache_dir`."
-    cfg = dataclasses.replace(config or FeatureStatsConfig(), **kwargs)
+    cfg = (config or FeatureStatsConfig()).replace(**kwargs)
     idx, val, n = codes_arrays(codes)
     W = decoder_matrix(W_dec, n)
     fp = _fingerprint(idx, val, W, cfg)
@@ -293,18 +300,20 @@ def _fingerprint(idx, val, W, cfg) -> str:
 _ARRAYS = ["density", "n_active", "mean_act", "max_act", "hist", "top_docs", "top_acts", "quantile_docs",
            "quantile_acts", "zero_docs", "cooc_top", "cooc_jaccard", "similar", "similar_cos", "dissimilar", "dissimilar_cos"]
 
-def _save(self: FeatureStats, path, # a directory (created if needed)
-         ) -> Path:
+@patch
+def save(self: FeatureStats, path, # a directory (created if needed)
+        ) -> Path:
     "Save the statistics to the directory `path` (atomic per file, meta.json last)."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     with atomic_write(path / "stats.npz", "wb") as f: np.savez(f, **{k: getattr(self, k) for k in _ARRAYS})
     with atomic_write(path / "cooc.npz", "wb") as f: sp.save_npz(f, self.cooc)
-    meta = {"n_docs": self.n_docs, "fingerprint": self.fingerprint, "config": dataclasses.asdict(self.config), "version": 1}
+    meta = {"n_docs": self.n_docs, "fingerprint": self.fingerprint, "config": self.config.to_dict(), "version": 1}
     with atomic_write(path / "meta.json") as f: json.dump(meta, f, indent=1)
     return path
 
-def _load(cls, path, # a directory written by `FeatureStats.save`
-         ) -> FeatureStats:
+@patch(cls_method=True)
+def load(cls: FeatureStats, path, # a directory written by `FeatureStats.save`
+        ) -> FeatureStats:
     "Load statistics saved with `FeatureStats.save`."
     path = Path(path)
     if not (path / "meta.json").exists():
@@ -312,7 +321,4 @@ def _load(cls, path, # a directory written by `FeatureStats.save`
     meta = json.loads((path / "meta.json").read_text())
     with np.load(path / "stats.npz") as z: arrays = {k: z[k] for k in _ARRAYS}
     return cls(n_docs=meta["n_docs"], cooc=sp.load_npz(path / "cooc.npz").tocsr(),
-               config=FeatureStatsConfig(**meta["config"]), fingerprint=meta["fingerprint"], **arrays)
-
-FeatureStats.save = _save
-FeatureStats.load = classmethod(_load)
+               config=FeatureStatsConfig.from_dict(meta["config"], strict=False), fingerprint=meta["fingerprint"], **arrays)

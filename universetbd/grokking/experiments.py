@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 import os
 import time
 import warnings
@@ -24,7 +25,7 @@ import torch
 from scipy.special import erf
 
 # %% ../../nbs/grokking/02_experiments.ipynb #a2f6a152
-from ..core import InputError, progress, seed_everything, get_device
+from ..core import Config, InputError, progress, seed_everything, get_device
 from .fit import exp_fit, threshold_epoch
 
 # %% ../../nbs/grokking/02_experiments.ipynb #60600b61
@@ -46,7 +47,7 @@ def _grokked(h, by):
 
 # %% ../../nbs/grokking/02_experiments.ipynb #d95c050f
 @dataclass
-class ParityConfig:
+class ParityConfig(Config):
     "Parity with concealment (Miller et al. 2024, arXiv 2402.08946); defaults are a fast small version, see `paper()`."
     n_inputs: int = 30          # total input bits: 3 informative + random concealing bits
     n_bits: int = 3             # informative bits (the parity is over these)
@@ -63,16 +64,27 @@ class ParityConfig:
     @classmethod
     def paper(cls, n_inputs: int = 40, # the paper sweeps 25..45
               **kw) -> "ParityConfig":
-        "The authors' settings: hidden 1000, SGD lr 1e-2, wd 1e-2, batch 32, 3000 epochs, seeds 0-2."
-        return cls(n_inputs=n_inputs, hidden=1000, lr=1e-2, weight_decay=1e-2, batch_size=32, epochs=3000,
-                   seeds=(0, 1, 2), **kw)
+        "The authors' settings (hidden 1000, SGD lr 1e-2, wd 1e-2, batch 32, 3000 epochs, seeds 0-2), `kw` changed."
+        return cls(**{**dict(n_inputs=n_inputs, hidden=1000, lr=1e-2, weight_decay=1e-2, batch_size=32, epochs=3000,
+                             seeds=(0, 1, 2)), **kw})
 
-    def check(self):
+    def __post_init__(self):
+        if not isinstance(self.seeds, tuple):   # a list (e.g. from JSON) or a range -> a tuple
+            try: self.seeds = tuple(self.seeds)
+            except TypeError: raise self.invalid("seeds", "give a tuple of integer seeds, e.g. (0, 1, 2)") from None
+        super().__post_init__()
+
+    def validate(self):
         "Raise `InputError` when the settings cannot work."
-        if not 1 <= self.n_bits <= self.n_inputs: raise InputError(f"n_bits={self.n_bits} must be between 1 and n_inputs={self.n_inputs}")
-        if not 0 < self.n_train < self.n_samples: raise InputError(f"n_train={self.n_train} must be between 1 and n_samples-1={self.n_samples - 1}")
-        if self.epochs < 1 or self.batch_size < 1 or self.hidden < 1: raise InputError(f"epochs, batch_size and hidden must be positive: {self}")
-        if not len(self.seeds): raise InputError("seeds is empty: give at least one seed, e.g. seeds=(0,)")
+        self.need_ints("n_inputs", "n_bits", "n_samples", "n_train", "hidden", "batch_size", "epochs")
+        if self.n_bits > self.n_inputs: raise self.invalid("n_bits", f"give 1 to n_inputs={self.n_inputs} informative bits")
+        if self.n_train >= self.n_samples:
+            raise self.invalid("n_train", f"give 1 to n_samples-1={self.n_samples - 1} training samples (the rest validate)")
+        if not self.lr > 0: raise self.invalid("lr", "give a positive learning rate, e.g. 0.1")
+        if not self.weight_decay >= 0: raise self.invalid("weight_decay", "give a weight decay >= 0, e.g. 0.01")
+        if not self.seeds: raise self.invalid("seeds", "give at least one seed, e.g. seeds=(0,)")
+        if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 0 for s in self.seeds):
+            raise self.invalid("seeds", "give non-negative integer seeds, e.g. (0, 1, 2)")
         return self
 
 # %% ../../nbs/grokking/02_experiments.ipynb #70894f6c
@@ -100,7 +112,7 @@ def parity_mlp(cfg: ParityConfig | None = None, # settings (default `ParityConfi
                device=None, # torch device (default: CPU unless $UNIVERSETBD_DEVICE says otherwise)
               ) -> pd.DataFrame:
     "Train the parity MLP for every seed at once; history with seed, epoch, train/val accuracy and loss."
-    cfg = (cfg or ParityConfig()).check()
+    cfg = cfg or ParityConfig()
     dev = torch.device("cpu") if device is None and not os.environ.get("UNIVERSETBD_DEVICE") else get_device(device)
     S, n, ntr = len(cfg.seeds), cfg.n_inputs, cfg.n_train
     with torch_threads(threads if dev.type == "cpu" else None):
@@ -184,7 +196,7 @@ def linear_estimator_sweep(lams=None, # values of d_in/N_train (default: 1/r for
 
 # %% ../../nbs/grokking/02_experiments.ipynb #133e4e73
 @dataclass
-class GPParityConfig:
+class GPParityConfig(Config):
     "Variational GP classification of concealed parity (Miller et al. 2023, arXiv 2310.17247); small default, see `paper()`."
     n_inputs: int = 20      # total input dimensions (3 informative)
     n_bits: int = 3         # informative bits
@@ -199,6 +211,15 @@ class GPParityConfig:
         "The authors' settings: 3 bits in 40 dimensions, 1000 train / 100 val, Adam lr 1e-2."
         return cls(**{**dict(n_inputs=40, n_train=1000, n_val=100, lr=1e-2, epochs=200), **kw})
 
+    def validate(self):
+        "Raise `InputError` when the settings cannot work."
+        self.need_ints("n_inputs", "n_bits", "n_val", "epochs")
+        self.need_ints("n_train", low=2)
+        self.need_ints("seed", low=0)
+        if self.n_bits > self.n_inputs: raise self.invalid("n_bits", f"give 1 to n_inputs={self.n_inputs} informative bits")
+        if not self.lr > 0: raise self.invalid("lr", "give a positive learning rate, e.g. 1e-2")
+        return self
+
 # %% ../../nbs/grokking/02_experiments.ipynb #fc6e07e7
 def gp_parity(cfg: GPParityConfig | None = None, # settings (default `GPParityConfig()`)
               callback=None, # called as callback(epoch, train_acc, val_acc) after each epoch
@@ -208,7 +229,6 @@ def gp_parity(cfg: GPParityConfig | None = None, # settings (default `GPParityCo
     "Train a variational GP classifier on concealed parity; per-epoch accuracy, loss and inverse lengthscales."
     import gpytorch
     cfg = cfg or GPParityConfig()
-    if cfg.n_bits > cfg.n_inputs or cfg.n_train < 2 or cfg.n_val < 1: raise InputError(f"inconsistent GP parity settings: {cfg}")
     with torch_threads(threads):
         seed_everything(cfg.seed)
         x, y = parity_data(ParityConfig(n_inputs=cfg.n_inputs, n_bits=cfg.n_bits, n_samples=cfg.n_train + cfg.n_val,
@@ -324,7 +344,7 @@ def concealment_sweep(n_inputs=(10, 15, 20, 25, 30), # input sizes (3 informativ
                      ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     "Parity MLP over input sizes: (histories, per-run threshold gaps, exponential fit of gap vs added bits)."
     cfg = cfg or ParityConfig()
-    hs = [parity_mlp(replace(cfg, n_inputs=int(n)), progress_bar=progress_bar, **kwargs) for n in n_inputs]
+    hs = [parity_mlp(cfg.replace(n_inputs=int(n)), progress_bar=progress_bar, **kwargs) for n in n_inputs]
     hist = pd.concat(hs, ignore_index=True)
     summ = _grokked(hist, ["n_inputs", "seed"]).reset_index()
     summ["added_bits"] = summ.n_inputs - cfg.n_bits

@@ -25,15 +25,16 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 
 # %% ../../nbs/sae/01_topk.ipynb #cdd6d6d4
-from ..core import (InputError, atomic_path, atomic_write, get_device, progress, require,
+from ..core import (Config, InputError, atomic_path, atomic_write, get_device, progress, require,
                               seed_everything)
 
 # %% ../../nbs/sae/01_topk.ipynb #932b1bc4
 @dataclass
-class TopKSAEConfig:
+class TopKSAEConfig(Config):
     "Settings of a top-k SAE and its training (defaults: O'Neill et al. 2024, arXiv 2408.00657)."
     d_in: int = 1536 # embedding dimension d
     n_latents: int = 9216 # dictionary size n
@@ -55,40 +56,21 @@ class TopKSAEConfig:
     def __post_init__(self):
         if isinstance(self.auxk, (int, np.integer)) and isinstance(self.n_latents, (int, np.integer)) and self.auxk > self.n_latents:
             self.auxk = int(self.n_latents)   # "the top auxk dead latents" can be at most all of them
-        self.validate()
+        super().__post_init__()               # -> validate()
 
     def validate(self):
         "Raise `InputError` when a setting is out of range."
-        for name in ("d_in", "n_latents", "k", "batch_size", "epochs", "dead_steps", "init_median_samples"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise InputError(f"TopKSAEConfig.{name} must be a positive integer, got {v!r}")
-        if self.k > self.n_latents:
-            raise InputError(f"k={self.k} is larger than n_latents={self.n_latents}: choose k <= n_latents")
-        if self.auxk is not None and (not isinstance(self.auxk, (int, np.integer)) or self.auxk < 0):
-            raise InputError(f"auxk must be None or a non-negative integer, got {self.auxk!r}")
-        if self.steps is not None and self.steps < 1: raise InputError(f"steps must be None or >= 1, got {self.steps!r}")
-        if not 0 <= self.val_fraction < 1: raise InputError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}")
-        if not self.lr > 0: raise InputError(f"lr must be positive, got {self.lr!r}")
+        self.need_ints("d_in", "n_latents", "k", "batch_size", "epochs", "dead_steps", "init_median_samples")
+        self.need_ints("auxk", low=0, optional=True)
+        self.need_ints("steps", optional=True)
+        self.need_ints("eval_every", low=0, optional=True)
+        if self.k > self.n_latents: raise self.invalid("k", f"it is larger than n_latents={self.n_latents}: choose k <= n_latents")
+        if not 0 <= self.val_fraction < 1: raise self.invalid("val_fraction", "give a fraction in [0, 1), e.g. 0.05")
+        if not self.lr > 0: raise self.invalid("lr", "give a positive learning rate, e.g. 1e-4")
         return self
 
     @property
     def use_auxk(self) -> bool: return bool(self.auxk) and self.auxk_coef > 0
-
-    def replace(self, **changes) -> "TopKSAEConfig":
-        "A copy with `changes` applied (unknown names raise `InputError`)."
-        names = {f.name for f in dataclasses.fields(self)}
-        bad = sorted(set(changes) - names)
-        if bad: raise InputError(f"unknown TopKSAEConfig setting(s) {bad}: valid names are {sorted(names)}")
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict: return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TopKSAEConfig":
-        "Build a config from a dict, ignoring unknown keys."
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
 
 # %% ../../nbs/sae/01_topk.ipynb #e7602e24
 def nmse(x_hat: torch.Tensor, # reconstruction (batch, d)
@@ -563,8 +545,9 @@ def _json_default(o):
     if isinstance(o, (Path,)): return str(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
-def _save(self: TopKSAE, path, # directory to write (created if needed)
-         ) -> Path:
+@patch
+def save(self: TopKSAE, path, # directory to write (created if needed)
+        ) -> Path:
     "Save to `path/`: `sae_weights.safetensors` + `cfg.json` (SAELens layout) and `metadata.json`; atomic writes."
     from safetensors.torch import save_file
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
@@ -586,9 +569,10 @@ def _read_json(p: Path, what: str) -> dict:
     if not isinstance(d, dict): raise InputError(f"{p} must hold a JSON object, got {type(d).__name__}")
     return d
 
-def _load(cls, path, # a directory written by `save` (or a SAELens topk SAE)
-          device=None, # where to put the model (default: `core.get_device()`)
-         ) -> TopKSAE:
+@patch(cls_method=True)
+def load(cls: TopKSAE, path, # a directory written by `save` (or a SAELens topk SAE)
+         device=None, # where to put the model (default: `core.get_device()`)
+        ) -> TopKSAE:
     "Load an SAE saved with `save` (or a SAELens `topk` SAE directory) and check every shape."
     from safetensors.torch import load_file
     from safetensors import SafetensorError
@@ -601,7 +585,7 @@ def _load(cls, path, # a directory written by `save` (or a SAELens topk SAE)
     try:
         base = meta.get("config") or {}
         cfg = TopKSAEConfig.from_dict({**base, "d_in": int(lens["d_in"]), "n_latents": int(lens["d_sae"]),
-                                       "k": int(lens.get("k", base.get("k", 0)))})
+                                       "k": int(lens.get("k", base.get("k", 0)))}, strict=False)  # tolerate settings of other versions
     except (KeyError, TypeError, ValueError) as e:
         raise InputError(f"{path / CFG_FILE} lacks a valid d_in, d_sae or k ({e}): it is not a top-k SAE config") from e
     wp = path / WEIGHTS_FILE
@@ -625,9 +609,6 @@ def _load(cls, path, # a directory written by `save` (or a SAELens topk SAE)
             if s.shape != (n,): raise InputError(f"{path / META_FILE}: stats_last_nonzero has {tuple(s.shape)} entries, expected ({n},)")
             sae.stats_last_nonzero.copy_(s)
     return sae.to(get_device(device))._fix_layout()
-
-TopKSAE.save = _save
-TopKSAE.load = classmethod(_load)
 
 # %% ../../nbs/sae/01_topk.ipynb #19f4e81d
 AUTHORS_REPO = "charlieoneill/embedding-saes"

@@ -21,6 +21,7 @@ __all__ = ['WORDS', 'OPS', 'KeywordEmbedder', 'DemoSearchData', 'demo_search_dat
 import numpy as np
 import pandas as pd
 import torch
+from fastcore.basics import patch
 
 # %% ../../nbs/search/02_steering.ipynb #ef34337c
 from ..core import InputError, atomic_write, seed_everything
@@ -394,8 +395,9 @@ class SteeringSearch:
                              "features_ms": 1e3 * (t3 - t2), "total_ms": 1e3 * (t3 - t0)})
 
 # %% ../../nbs/search/02_steering.ipynb #5a6a492c
-def _save(self: SteeringSearch, path, # model directory
-         ):
+@patch
+def save(self: SteeringSearch, path, # model directory
+        ):
     "Write index, SAE and labels into the directory `path`."
     from pathlib import Path
     path = Path(path)
@@ -405,11 +407,12 @@ def _save(self: SteeringSearch, path, # model directory
         json.dump({str(i): l for i, l in self.labels.by_index.items()}, f)
     return path
 
-def _load(cls, path, # a directory written by `save`
-          embedder=None, # text -> vectors (default: the package's default embedder)
-          corpus=None, # optional Corpus/DataFrame aligned with the index
-          device=None, # where to search
-         ) -> SteeringSearch:
+@patch(cls_method=True)
+def load(cls: SteeringSearch, path, # a directory written by `save`
+         embedder=None, # text -> vectors (default: the package's default embedder)
+         corpus=None, # optional Corpus/DataFrame aligned with the index
+         device=None, # where to search
+        ) -> SteeringSearch:
     "Load a steering search saved with `save`."
     from pathlib import Path
     path = Path(path)
@@ -419,5 +422,3 @@ def _load(cls, path, # a directory written by `save`
     lf = path / "feature_labels.json"
     labels = {int(k): v for k, v in json.loads(lf.read_text()).items()} if lf.is_file() else None
     return cls(index, sae, embedder, labels, corpus)
-
-SteeringSearch.save, SteeringSearch.load = _save, classmethod(_load)
