@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import warnings
 from pathlib import Path
 
 # %% auto #0
@@ -22,7 +24,8 @@ from fastcore.basics import patch
 from ..core import InputError
 from ..widgets import Widget, css_class, escape, rpc, static_text
 from .stats import FeatureStats, feature_stats
-from .labels import corpus_frame, offline_labels, score_labels, EmbeddingPredictor, tokenize
+from .labels import (corpus_frame, offline_labels, score_labels, EmbeddingPredictor, tokenize,
+                                         save_labels, load_labels)
 from .families import FeatureFamilies, feature_families
 
 # %% ../../nbs/features/04_cards.ipynb #9d69c1fc
@@ -370,6 +373,28 @@ class FeatureExplorer(Widget):
                 f'<table><tr><th>feature</th><th>label</th><th>density</th><th>F1</th></tr>{rows}</table></div>')
 
 # %% ../../nbs/features/04_cards.ipynb #e0061359
+_SCORING = {"n_label": 5, "n_score": 3, "tail": 0.1, "n_ref": 2000, "seed": 0}  # held-out protocol of `build_atlas`
+
+def _identity(obj, default: str) -> str:
+    "What names a labeller or an embedder in a cache key: its `cache_key`, else its class and model name."
+    if obj is None: return default
+    key = getattr(obj, "cache_key", None)
+    if isinstance(key, str): return key
+    t = type(obj)
+    return "|".join([f"{t.__module__}.{t.__qualname__}"] +
+                    [f"{a}={getattr(obj, a)}" for a in ("name", "model") if isinstance(getattr(obj, a, None), str)])
+
+def _labels_key(st, df, labeller, embeddings, embedder) -> str:
+    "Hash of everything a label table depends on: codes and SAE, corpus texts, labeller, embeddings, embedder, protocol."
+    h = hashlib.blake2b(digest_size=8)
+    def add(x): h.update(x if isinstance(x, (bytes, memoryview)) else str(x).encode()); h.update(b"\0")
+    for x in (st.fingerprint, len(df), *df["text"].astype(str), _identity(labeller, "offline")): add(x)
+    if embeddings is None: add("unscored")
+    else:
+        X = np.ascontiguousarray(np.asarray(embeddings, np.float32))
+        for x in (X.shape, memoryview(X).cast("B"), _identity(embedder, "default"), json.dumps(_SCORING, sort_keys=True)): add(x)
+    return h.hexdigest()
+
 def build_atlas(codes, # `SparseCodes` of the corpus (from `universetbd.sae.topk.encode_corpus`)
                 sae, # the SAE (or its decoder `W_dec`, (d, n))
                 corpus, # the corpus the codes came from
@@ -377,24 +402,32 @@ def build_atlas(codes, # `SparseCodes` of the corpus (from `universetbd.sae.topk
                 embedder=None, # embedder of labels for scoring (default: the package's default embedder)
                 labeller=None, # an `LLMLabeller` (default: offline distinctive-term labels)
                 cache_dir=None, # directory to cache statistics and labels in, e.g. the SAE's directory
-                min_clean: int = 20, # below this many clean features, families use all active features
+                min_clean: int = 20, # below this many clean features, families use all active features (with a warning)
                ) -> FeatureAtlas:
     "Statistics, labels, scores and families of an SAE on a corpus, as a `FeatureAtlas` for the cards."
     cache = None if cache_dir is None else Path(cache_dir)
     st = feature_stats(codes, sae, cache_dir=None if cache is None else cache / "feature_stats")
     df = corpus_frame(corpus, st.n_docs)
-    lab_path = None if cache is None else cache / "feature_stats" / f"labels-{'llm' if labeller else 'offline'}-{st.fingerprint[:12]}.parquet"
-    if lab_path is not None and lab_path.exists(): table = pd.read_parquet(lab_path)
+    lab_path = None
+    if cache is not None:
+        key = _labels_key(st, df, labeller, embeddings, embedder)
+        lab_path = cache / "feature_stats" / f"labels-{'llm' if labeller else 'offline'}-{st.fingerprint[:12]}-{key}.parquet"
+    if lab_path is not None and lab_path.exists(): table = load_labels(lab_path)
     else:
-        labels = labeller.label(st, df) if labeller is not None else offline_labels(st, df)
-        table = (score_labels(st, labels, EmbeddingPredictor(embeddings, embedder)) if embeddings is not None
-                 else labels.to_frame("label"))
-        if lab_path is not None:
-            from universetbd.features.labels import save_labels
-            save_labels(table, lab_path)
-    clean = table["clean"] if "clean" in table else None
+        labels = labeller.label(st, df) if labeller is not None else offline_labels(st, df, n_label=_SCORING["n_label"])
+        if embeddings is None: table = labels.to_frame("label")
+        else:
+            pred = EmbeddingPredictor(embeddings, embedder, tail=_SCORING["tail"], n_ref=_SCORING["n_ref"], seed=_SCORING["seed"])
+            table = score_labels(st, labels, pred, n_label=_SCORING["n_label"], n_score=_SCORING["n_score"])
+        if lab_path is not None: save_labels(table, lab_path)
     use = None
-    if clean is not None and clean.sum() >= min_clean:
-        use = np.zeros(st.n_latents, bool); use[clean.index[clean.to_numpy(bool)]] = True
+    if "clean" in table:
+        clean = table["clean"].fillna(False).astype(bool)
+        n_clean, n_active = int(clean.sum()), int((st.n_active > 0).sum())
+        if n_clean >= min_clean:
+            use = np.zeros(st.n_latents, bool); use[clean.index[clean.to_numpy()]] = True
+        else:
+            warnings.warn(f"only {n_clean} features are clean, fewer than min_clean={min_clean}: the families are built "
+                          f"from all {n_active} active features instead (pass a lower min_clean to use the clean ones)")
     fams = feature_families(st, use, labels=table["label"])
     return FeatureAtlas(st, df, table, fams)

@@ -10,13 +10,20 @@ import hashlib
 import json
 import math
 import re
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['STOPWORDS', 'LABEL_SYSTEM', 'corpus_frame', 'label_split', 'tokenize', 'TermIndex', 'terms_label', 'offline_labels',
            'label_scores', 'default_embedder', 'EmbeddingPredictor', 'score_labels', 'clean_mask', 'label_prompt',
-           'predict_prompt', 'clean_label', 'parse_predictions', 'LLMLabeller', 'save_labels', 'load_labels']
+           'predict_prompt', 'clean_label', 'parse_predictions', 'AnswerStore', 'LLMLabeller', 'save_labels',
+           'load_labels']
 
 # %% ../../nbs/features/02_labels.ipynb #63b26b64
 import numpy as np
@@ -285,11 +292,124 @@ def clean_label(answer: str, # raw model answer
     line = re.sub(r"^\s*(feature\s+)?label\s*:\s*", "", line, flags=re.I).strip().strip("\"'`*. ")
     return " ".join(line.split()[:max_words])
 
-def parse_predictions(answer: str, n: int) -> np.ndarray:
-    "The `n` numbers of an answer (a JSON list, or numbers in text), clipped to [-1, 1]."
-    nums = re.findall(r"-?\d+(?:\.\d+)?", str(answer))
-    if len(nums) < n: raise ValueError(f"expected {n} numbers in the answer, got {answer!r}")
-    return np.clip(np.array(nums[:n], float), -1, 1)
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\Z")
+_LIST_MARK = re.compile(r"\s*(?:\(\d{1,3}\)|\d{1,3}[.):]|[-*\u2022])(?=\s)\s*")  # "1.", "1)", "(1)", "1:", "- ", "* "
+_ARRAY = re.compile(r"\[[^\[\]]*\]")
+
+def _prediction(x) -> float:
+    "A JSON value or a token as a prediction clipped to [-1, 1]; NaN when it is not a number."
+    if isinstance(x, str) and _NUMBER.match(x.strip()): x = float(x.strip())
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x): return math.nan
+    return min(max(float(x), -1.0), 1.0)
+
+def parse_predictions(answer: str, # the model's answer
+                      n: int, # predictions expected
+                     ) -> np.ndarray:
+    "The `n` predictions of an answer in [-1, 1]: a JSON list, else numbers line by line; NaN where one does not parse."
+    text, vals = str(answer), None
+    arrays = []
+    for m in _ARRAY.finditer(text):
+        try: a = json.loads(m.group())
+        except ValueError: continue
+        arrays.append(a)
+    if arrays: vals = [_prediction(x) for x in next((a for a in arrays if len(a) == n), arrays[0])]
+    else:
+        vals = []
+        for line in text.splitlines():
+            mark = _LIST_MARK.match(line)
+            toks = [t for t in re.split(r"[\s,;\[\]]+", line[mark.end():] if mark else line) if t]
+            if toks and all(_NUMBER.match(t) for t in toks): vals += [_prediction(t) for t in toks]
+            elif mark: vals.append(math.nan)  # a numbered answer that is not a number
+    out = np.full(n, np.nan)
+    out[:min(n, len(vals))] = vals[:n]
+    return out
+
+# %% ../../nbs/features/02_labels.ipynb #7d2174c0
+class AnswerStore:
+    "A key -> answer store in one SQLite file that threads and processes share safely (WAL journal where possible)."
+    def __init__(self, path, # the SQLite file, e.g. `<cache dir>/answers.sqlite` (created if needed)
+                 timeout: float = 30.0, # seconds a writer waits for another one's lock
+                ):
+        self.path, self.timeout, self._warned = Path(path), timeout, False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try: self._init()
+        except sqlite3.OperationalError as e: self._give_up(e)
+        except sqlite3.DatabaseError as e:  # not a database (a truncated or foreign file): keep it aside, start fresh
+            bad = self.path.with_name(f"{self.path.name}.corrupt-{os.getpid()}-{int(time.time())}")
+            warnings.warn(f"the LLM answer cache {self.path} is unreadable ({e}): moved it to {bad.name} and started "
+                          f"an empty one (the answers it held will be asked again)")
+            with contextlib.suppress(OSError): os.replace(self.path, bad)
+            try: self._init()
+            except sqlite3.DatabaseError as e: self._give_up(e)
+
+    def __repr__(self): return f"AnswerStore({str(self.path)!r})"
+
+    def _connect(self):
+        return contextlib.closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None))
+
+    def _init(self):
+        with self._connect() as con:
+            try: mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            except sqlite3.OperationalError: mode = None  # e.g. locked, or no shared memory: stay with the rollback journal
+            self.journal = str(mode or con.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            con.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT NOT NULL)")
+            con.execute("SELECT count(*) FROM answers").fetchone()
+
+    def _give_up(self, e):
+        warnings.warn(f"the LLM answer cache {self.path} cannot be used ({e}): answers are kept in memory only; "
+                      f"check the directory's permissions and free space, or pass cache_dir= another directory")
+        self.path = None
+
+    def _failed(self, what, e):
+        if not self._warned:
+            self._warned = True
+            warnings.warn(f"could not {what} the LLM answer cache {self.path} ({e}); continuing without it for these answers")
+
+    def get(self, key: str) -> str | None:
+        "The answer stored under `key`, or None."
+        if self.path is None: return None
+        try:
+            with self._connect() as con: row = con.execute("SELECT answer FROM answers WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as e: self._failed("read", e); return None
+        return None if row is None else row[0]
+
+    def put(self, key: str, answer: str):
+        "Store one answer (its own short transaction)."
+        self.update({key: answer})
+
+    def update(self, answers: dict, # key -> answer
+               replace: bool = True, # overwrite existing keys (False: keep them)
+              ):
+        "Store many answers in one transaction."
+        if self.path is None or not answers: return
+        sql = f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO answers (key, answer) VALUES (?, ?)"
+        try:
+            with self._connect() as con:
+                con.execute("BEGIN IMMEDIATE")
+                try: con.executemany(sql, [(str(k), str(v)) for k, v in answers.items()]); con.execute("COMMIT")
+                except BaseException: con.execute("ROLLBACK"); raise
+        except sqlite3.Error as e: self._failed("write to", e)
+
+    def __len__(self) -> int:
+        if self.path is None: return 0
+        with self._connect() as con: return con.execute("SELECT count(*) FROM answers").fetchone()[0]
+
+    def import_json(self, path, # an `answers.json` of earlier versions (a JSON object key -> answer)
+                   ) -> int:
+        "Copy the answers of an old JSON cache in (existing keys win), then rename the file `*.imported`; the count copied."
+        path = Path(path)
+        try:
+            old = json.loads(path.read_text())
+            if not isinstance(old, dict): raise ValueError(f"a JSON {type(old).__name__}, not an object")
+        except (OSError, ValueError) as e:
+            warnings.warn(f"the old LLM answer cache {path} is unreadable ({e}); it was skipped and renamed {path.name}.corrupt")
+            with contextlib.suppress(OSError): os.replace(path, path.with_name(path.name + ".corrupt"))
+            return 0
+        answers = {k: v for k, v in old.items() if isinstance(v, str)}
+        self.update(answers, replace=False)
+        if self.path is not None:
+            with contextlib.suppress(OSError): os.replace(path, path.with_name(path.name + ".imported"))
+        return len(answers)
 
 # %% ../../nbs/features/02_labels.ipynb #f1c394ab
 class LLMLabeller:
@@ -300,36 +420,50 @@ class LLMLabeller:
                  api_key: str | None = None, # key (default: the key rule of `universetbd.llm`); kept only inside the client
                  max_workers: int = 8, # concurrent requests
                  retries: int = 3, # client retries of connection errors, 429 and 5xx (never 400/401/403)
-                 cache_dir=None, # directory of the answer cache (default: data_dir("llm_cache")); False: no cache
+                 cache_dir=None, # directory of the answer cache (default: data_dir("llm_cache")); False: memory only
                  max_chars: int = 1200, # characters of each document shown to the model
                  temperature: float = 0.0, # sampling temperature
+                 seed: int = 0, # seed of the order of held-out documents (drawn per feature from it)
                 ):
+        if not isinstance(seed, (int, np.integer)) or seed < 0: raise InputError(f"seed must be an integer >= 0, got {seed!r}")
         self.llm = LLM(base_url, model, api_key, client=client, temperature=temperature, max_retries=retries)
         self.client, self.model, self.max_workers, self.retries = self.llm._client, self.llm.model, max_workers, retries
-        self.max_chars, self.temperature = max_chars, temperature
-        self.cache_path = None if cache_dir is False else Path(cache_dir or data_dir("llm_cache")) / "answers.json"
-        self._cache = json.loads(self.cache_path.read_text()) if self.cache_path and self.cache_path.exists() else {}
+        self.base_url, self.max_chars, self.temperature, self.seed = self.llm.base_url, max_chars, temperature, int(seed)
+        self._memory, self._lock, self.n_unparsed = {}, threading.Lock(), 0
+        self.store = None
+        if cache_dir is not False:
+            d = Path(cache_dir or data_dir("llm_cache"))
+            self.store = AnswerStore(d / "answers.sqlite")
+            if (d / "answers.json").exists(): self.store.import_json(d / "answers.json")  # cache of earlier versions
+        self.cache_path = None if self.store is None else self.store.path
 
     def __repr__(self): return f"LLMLabeller(model={self.model!r})"
 
+    @property
+    def cache_key(self) -> str:
+        "What identifies this labeller's answers: model, endpoint and prompt settings."
+        return f"LLMLabeller|{self.model}|{self.base_url}|t={self.temperature}|chars={self.max_chars}|seed={self.seed}"
+
+    def _key(self, messages):
+        return hashlib.blake2b(json.dumps([self.model, self.temperature, messages]).encode(), digest_size=16).hexdigest()
+
     def chat(self, messages: list[dict]) -> str:
         "One cached chat completion (`universetbd.llm.LLMError` when the endpoint fails)."
-        key = hashlib.blake2b(json.dumps([self.model, self.temperature, messages]).encode(), digest_size=16).hexdigest()
-        if key in self._cache: return self._cache[key]
-        answer = self.llm.chat(messages, max_tokens=None)
-        self._cache[key] = answer
+        key = self._key(messages)
+        answer = self._memory.get(key)
+        if answer is None and self.store is not None: answer = self.store.get(key)
+        if answer is None:
+            answer = self.llm.chat(messages, max_tokens=None)
+            if self.store is not None: self.store.put(key, answer)  # at once: nothing is lost if the run stops
+        self._memory[key] = answer
         return answer
 
     def _map(self, fn, items, desc):
-        try:
-            with cf.ThreadPoolExecutor(self.max_workers) as ex:
-                return list(progress(ex.map(fn, items), desc=desc, total=len(items)))
-        finally: self.save_cache()
+        with cf.ThreadPoolExecutor(self.max_workers) as ex:
+            return list(progress(ex.map(fn, items), desc=desc, total=len(items)))
 
     def save_cache(self):
-        "Write the answer cache (atomically)."
-        if self.cache_path and self._cache:
-            with atomic_write(self.cache_path) as f: json.dump(self._cache, f)
+        "Nothing to do: every answer is written to the cache as it arrives (kept for older callers)."
 
     def _text(self, df, i): return str(df.text.iloc[int(i)])[:self.max_chars]
 
@@ -352,16 +486,30 @@ class LLMLabeller:
         "Remember the corpus, so the labeller can be used as a predictor for `score_labels`."
         self._df = corpus_frame(corpus); return self
 
+    def order(self, docs, # one feature's held-out document indices
+             ) -> np.ndarray:
+        "The order the documents are shown in: a permutation drawn from `seed` and the documents themselves."
+        d = np.asarray(docs, np.int64)
+        return np.random.default_rng([self.seed, len(d), *d.tolist()]).permutation(len(d))
+
     def __call__(self, labels, docs) -> list[np.ndarray]:
-        "Predictor for `score_labels`: shuffled held-out documents, one number each in [-1, 1]."
+        "Predictor for `score_labels`: shuffled held-out documents, one number each in [-1, 1] (0 where unparsed)."
         if not hasattr(self, "_df"): raise InputError("call .bind(corpus) before using the LLM labeller as a predictor")
+        bad = []
         def one(item):
             label, d = item
-            perm = np.random.default_rng(len(d)).permutation(len(d))
+            perm = self.order(d)
             p = parse_predictions(self.chat(predict_prompt(label, [self._text(self._df, d[j]) for j in perm])), len(d))
             out = np.empty(len(d)); out[perm] = p
-            return out
-        return self._map(one, list(zip(labels, docs)), "scoring")
+            with self._lock: bad.append(int(np.isnan(out).sum()))
+            return np.nan_to_num(out, nan=0.0)
+        preds = self._map(one, list(zip(labels, docs)), "scoring")
+        n_bad = sum(bad); self.n_unparsed += n_bad
+        if n_bad:
+            warnings.warn(f"{n_bad} of {sum(len(d) for d in docs)} predictions in the model's answers did not parse as "
+                          f"numbers and count as 0 (unsure); `n_unparsed` keeps the count. If it is large, check the "
+                          f"model's answers (a JSON list of numbers is expected)")
+        return preds
 
 # %% ../../nbs/features/02_labels.ipynb #68c6fc64
 def save_labels(scores: pd.DataFrame, # labels (and scores) indexed by feature
