@@ -11,6 +11,11 @@ firing statistics, backward, gradient clipping at 1.0, Adam step, zero_grad. It 
 default mode and with `use_sparse_activations=True` (its sparse decoder). Ours = `universetbd.sae.topk.sae_step`
 (loss, AuxK, dead counter, decoder-gradient projection, clipping, Adam, column renormalisation).
 
+Both sides use the same Adam implementation in each comparison, and the run reports it both ways (--adam):
+`fused` (torch.optim.Adam(fused=True), what universetbd's `make_optimizer` ships) and `default` (torch's
+default choice, foreach on CUDA and the for-loop on CPU, what SAELens's trainer uses). The out-of-the-box pairing
+(ours fused, SAELens default) is printed too, labelled as such; the like-for-like ratios are the ones to quote.
+
 The run also checks interoperability: an SAE saved by universetbd is loaded with
 `sae_lens.SAE.load_from_disk` and must reproduce our reconstructions.
 
@@ -32,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-saelens"
 CONFIGS = {"small": (384, 3072, 32), "large": (1536, 9216, 64)}   # (d, n, k)
 BATCH = 1024
+LR = 1e-4
+ADAM = {"fused": {"fused": True}, "default": {}}   # keyword arguments of torch.optim.Adam, the same on both sides
 
 
 def venv_python() -> Path:
@@ -68,11 +75,14 @@ def saelens_worker():
             X = torch.from_numpy(np.load(msg["data"])).to(dev)
             models = {}
             for mode, sparse in (("saelens", False), ("saelens_sparse", True)):
-                cfg = TopKTrainingSAEConfig(d_in=msg["d"], d_sae=msg["n"], k=msg["k"], dtype="float32", device=dev,
-                                            use_sparse_activations=sparse)
-                sae = TopKTrainingSAE(cfg).to(dev)
-                opt = torch.optim.Adam(sae.parameters(), lr=1e-4, betas=(0.9, 0.999))
-                models[mode] = (sae, opt)
+                for adam in msg["adam"]:
+                    torch.manual_seed(0)   # the same initialisation for every optimizer variant
+                    cfg = TopKTrainingSAEConfig(d_in=msg["d"], d_sae=msg["n"], k=msg["k"], dtype="float32", device=dev,
+                                                use_sparse_activations=sparse)
+                    sae = TopKTrainingSAE(cfg).to(dev)
+                    try: opt = torch.optim.Adam(sae.parameters(), lr=LR, betas=(0.9, 0.999), **ADAM[adam])
+                    except (RuntimeError, TypeError) as e: opt = f"{type(e).__name__}: {e}"   # reported by "run"
+                    models[f"{mode}[{adam}]"] = (sae, opt)
             mask = torch.zeros(msg["n"], dtype=torch.bool, device=dev)
             mask[: int(msg["dead_fraction"] * msg["n"])] = True
             state.update(X=X, models=models, mask=mask, dev=dev, step=0,
@@ -104,6 +114,7 @@ def _saelens_run(state, msg):
     import torch
     from sae_lens.saes.sae import TrainStepInput
     sae, opt = state["models"][msg["mode"]]
+    if isinstance(opt, str): raise RuntimeError(f"this Adam variant cannot be built here: {opt}")
     X, times = state["X"], []
     for i in range(msg["steps"]):
         x = X[(i % (len(X) // BATCH)) * BATCH:][:BATCH]
@@ -144,15 +155,16 @@ class Worker:
 
 # -------------------------------------------------------------------------------------------------- our side
 class Ours:
-    def __init__(self, data, d, n, k, dead_fraction, device):
+    def __init__(self, data, d, n, k, dead_fraction, device, adam="fused"):
         import numpy as np, torch
-        from universetbd.sae.topk import TopKSAE, make_optimizer
+        from universetbd.sae.topk import TopKSAE
         torch.manual_seed(0)
         self.torch, self.dev = torch, device
         self.X = torch.from_numpy(np.load(data)).to(device)
         self.sae = TopKSAE(d_in=d, n_latents=n, k=k, auxk=2 * k).to(device)._fix_layout()
         self.sae.pre_bias.data = self.X[:10_000].median(0).values
-        self.opt = make_optimizer(self.sae)
+        # the same optimizer construction as the SAELens side (ADAM[adam]); "fused" is what make_optimizer ships
+        self.opt = torch.optim.Adam(self.sae.parameters(), lr=LR, betas=(0.9, 0.999), **ADAM[adam])
         self.n_dead = int(dead_fraction * n)
 
     def run(self, steps):
@@ -192,16 +204,21 @@ def main():
     ap.add_argument("--dead-fraction", type=float, default=0.1, help="fraction of latents marked dead (AuxK active)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-sparse-saelens", action="store_true", help="skip SAELens's use_sparse_activations mode")
+    ap.add_argument("--adam", default="fused,default", help="comma list of Adam variants, each used by both sides: "
+                    + ", ".join(ADAM))
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker: return saelens_worker()
 
     import numpy as np, torch
     os.environ.setdefault("UNIVERSETBD_PROGRESS", "0")
+    adams = a.adam.split(",")
+    if not adams or any(x not in ADAM for x in adams):
+        raise SystemExit(f"--adam takes a comma list of {', '.join(ADAM)}, got {a.adam!r}")
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device {a.device}, batch {BATCH}, "
-          f"dead fraction {a.dead_fraction}, {a.rounds} rounds x {a.steps} steps per side")
+          f"dead fraction {a.dead_fraction}, {a.rounds} rounds x {a.steps} steps per side, Adam: {', '.join(adams)}")
     worker = Worker(ensure_venv())
-    modes = ["saelens"] + ([] if a.no_sparse_saelens else ["saelens_sparse"])
+    modes = [f"{m}[{x}]" for m in ["saelens"] + ([] if a.no_sparse_saelens else ["saelens_sparse"]) for x in adams]
     results = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -213,28 +230,37 @@ def main():
                 X = torch.nn.functional.normalize(torch.randn(4 * BATCH, d, generator=g), dim=1).numpy()
                 np.save(tmp / f"{name}.npy", X)
                 info = worker.ask(cmd="setup", d=d, n=n, k=k, data=str(tmp / f"{name}.npy"),
-                                  dead_fraction=a.dead_fraction, device=a.device)
-                ours = Ours(tmp / f"{name}.npy", d, n, k, a.dead_fraction, a.device)
-                ours.run(1)                                            # warm-up
+                                  dead_fraction=a.dead_fraction, device=a.device, adam=adams)
+                ours = {}
+                for x in adams:
+                    try: ours[f"universetbd[{x}]"] = Ours(tmp / f"{name}.npy", d, n, k, a.dead_fraction, a.device, x)
+                    except (RuntimeError, TypeError) as e: print(f"  universetbd[{x}]: cannot build on {a.device}: {e}")
+                for o in ours.values(): o.run(1)                       # warm-up
                 run_modes = []
                 for m in modes:
                     r = worker.ask(cmd="run", mode=m, steps=1)
                     if "error" in r: print(f"  {m}: fails on {a.device}: {r['error']}")
                     else: run_modes.append(m)
-                times = {"universetbd": []} | {m: [] for m in run_modes}
+                times = {m: [] for m in list(ours) + run_modes}
                 for _ in range(a.rounds):
-                    times["universetbd"] += ours.run(a.steps)
+                    for m, o in ours.items(): times[m] += o.run(a.steps)
                     for m in run_modes: times[m] += worker.ask(cmd="run", mode=m, steps=a.steps)["times"]
                 med = {m: float(np.median(t)) for m, t in times.items()}
                 print(f"\n{name}: d={d}, n={n}, k={k} (sae-lens {info['version']})")
                 for m, t in med.items():
-                    print(f"  {m:16s} {t * 1000:8.1f} ms/step (min {min(times[m]) * 1000:7.1f})  "
+                    print(f"  {m:24s} {t * 1000:8.1f} ms/step (min {min(times[m]) * 1000:7.1f})  "
                           f"{BATCH / t:9.0f} embeddings/s")
-                best = min(med[m] for m in run_modes)
-                for m in run_modes:
-                    print(f"  ratio universetbd / {m:15s} {med[m] / med['universetbd']:.2f}x")
-                results.append({"config": name, "d": d, "n": n, "k": k, **{f"{m}_ms": med[m] * 1000 for m in med},
-                                "ratio_vs_best_saelens": best / med["universetbd"]})
+                row = {"config": name, "d": d, "n": n, "k": k, **{f"{m}_ms": med[m] * 1000 for m in med}}
+                for x in adams:   # like for like: the same Adam implementation on both sides
+                    ref, theirs = f"universetbd[{x}]", [m for m in run_modes if m.endswith(f"[{x}]")]
+                    if ref not in med or not theirs: continue
+                    for m in theirs:
+                        print(f"  ratio (Adam {x:7s}) {m:24s} / universetbd {med[m] / med[ref]:.2f}x")
+                    row[f"ratio_vs_best_saelens_adam_{x}"] = min(med[m] for m in theirs) / med[ref]
+                if "universetbd[fused]" in med and "saelens[default]" in med:   # out of the box: not like for like
+                    print(f"  ratio as shipped (ours fused Adam, SAELens trainer's default Adam): "
+                          f"{med['saelens[default]'] / med['universetbd[fused]']:.2f}x")
+                results.append(row)
     finally:
         worker.close()
     print("\nsummary:", json.dumps(results))

@@ -1,4 +1,4 @@
-"""Circuit discovery end to end: the induction benchmark runs (tiny settings) and reports AUCs and times."""
+"""Circuit discovery end to end: the induction benchmark finds the induction circuit (node AUC well above chance) and reports AUCs and times."""
 import sys
 from pathlib import Path
 
@@ -9,19 +9,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 def test_benchmark_smoke(capsys):
     import circuits_induction
-    from universetbd.circuits.induction import InductionConfig, induction_ground_truth, induction_model
-    # an undertrained model (150 steps) with the median attention score as threshold: every stage runs, in seconds
-    cfg = InductionConfig(steps=150)
-    _, table = induction_ground_truth(induction_model(cfg), cfg)
-    thr = float(np.median(np.maximum(table.prev_token, table.induction)))
-    rows = circuits_induction.main(["--seeds", "2", "--n", "20", "--steps", "150", "--gt-threshold", str(thr)])
-    assert len(rows) == 2
+    # the default induction model (trained in about 15 s, then cached), 100 + 100 prompts, 3 prompt/SAE seeds.
+    # An undertrained model (150 steps) was tried first: its SAE AUCs were 0.28-0.64 over 3 model x 3 seeds,
+    # so it cannot show that the method works. Here they were 0.85, 0.85, 0.92 (model seed 0).
+    rows = circuits_induction.main(["--seeds", "3", "--n", "100"])
+    assert len(rows) == 3
     for r in rows:
         for k in ("sae_node_auc", "sae_edge_auc", "ablation_auc"):
             assert 0.0 <= r[k] <= 1.0
         assert r["sae_s"] > 0 and r["ablation_s"] > 0
+    node = np.array([r["sae_node_auc"] for r in rows])
+    assert node.min() >= 0.7 and node.mean() >= 0.75, node  # clearly above chance (0.5) on every seed
     out = capsys.readouterr().out
-    assert "discrete SAE node AUC" in out and "time ratio ablation / SAE" in out
+    assert f"discrete SAE node AUC  {node.mean():.3f} +- {node.std():.3f}" in out  # the summary reports the runs
+    assert "time ratio ablation / SAE" in out
 
 
 def test_cached_model_is_reused(tmp_path, monkeypatch):

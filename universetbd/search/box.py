@@ -72,12 +72,18 @@ class SearchBox(Widget):
         if feedback is False: self.feedback_log = None
         elif isinstance(feedback, FeedbackLog): self.feedback_log = feedback
         else: self.feedback_log = FeedbackLog(feedback)
+        self._owns_log = self.feedback_log is not None and not isinstance(feedback, FeedbackLog)
         self._texts = None
         self.last = None          # the last SearchResult
         self.last_query_id = None # its id in the feedback log
         self._answers = {}
         super().__init__(k=int(k), query=str(query), llm_configured=self.llm is not None,
                          n_docs=len(self.frame), slider_max=1.0)
+
+    def close(self):
+        "Close the widget and the feedback log it opened (a `FeedbackLog` passed in stays open for its owner)."
+        if getattr(self, "_owns_log", False) and self.feedback_log is not None: self.feedback_log.close()
+        super().close()
 
     # ---- helpers -------------------------------------------------------------------------------
     def _snippet(self, row: int) -> str:

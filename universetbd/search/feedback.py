@@ -13,17 +13,18 @@ import sqlite3
 import threading
 import time
 import uuid
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'SALT_ENV', 'TABLES', 'anonymise', 'FeedbackLog', 'concurrent_votes']
+__all__ = ['SCHEMA_VERSION', 'SALT_ENV', 'TABLES', 'LogClosedError', 'anonymise', 'FeedbackLog', 'concurrent_votes']
 
 # %% ../../nbs/search/04_feedback.ipynb #814c8377
 import pandas as pd
 
 # %% ../../nbs/search/04_feedback.ipynb #e8c5baaa
-from ..core import InputError, atomic_path, data_dir
+from ..core import InputError, UniverseTBDError, atomic_path, data_dir
 
 # %% ../../nbs/search/04_feedback.ipynb #2a06ade0
 SCHEMA_VERSION = 1
@@ -46,6 +47,15 @@ CREATE INDEX IF NOT EXISTS results_doc ON results (doc_id);
 """
 
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+class LogClosedError(UniverseTBDError, RuntimeError):
+    "A `FeedbackLog` was used after `close()`."
+
+def _set_journal_mode(conn, # an open sqlite3 connection
+                      mode: str, # "WAL" or "DELETE"
+                     ) -> str:
+    "Ask SQLite for a journal mode; return the mode it reports (lower case)."
+    return str(conn.execute(f"PRAGMA journal_mode={mode}").fetchone()[0]).lower()
 
 # %% ../../nbs/search/04_feedback.ipynb #d20b17ca
 def anonymise(user, # raw user id (None stays None)
@@ -73,7 +83,7 @@ def _load_salt(db_path: Path) -> str:
 
 # %% ../../nbs/search/04_feedback.ipynb #42b2e747
 class FeedbackLog:
-    "Append-only SQLite log of searches, results, answers, votes and feedback (WAL; multi-process safe)."
+    "Append-only SQLite log of searches, results, answers, votes and feedback (WAL; multi-process and thread safe)."
     def __init__(self, path=None, # database file (default: data_dir()/feedback.sqlite)
                  salt: str | None = None, # salt for user ids (default: $UNIVERSETBD_FEEDBACK_SALT or `<db>.salt`)
                  busy_timeout_ms: int = 30_000, # how long a writer waits for the lock
@@ -81,13 +91,35 @@ class FeedbackLog:
         self.path = Path(path) if path is not None else data_dir() / "feedback.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._salt = salt or _load_salt(self.path)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one connection shared by the kernel's threads: every use holds this lock
         self._conn = sqlite3.connect(str(self.path), timeout=busy_timeout_ms / 1000, isolation_level=None,
                                      check_same_thread=False)
         self._conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        self._retry(lambda: self._conn.execute("PRAGMA journal_mode=WAL"))
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._write(self._init_schema)
+        try:
+            self.journal_mode = self._journal()
+            self._write(self._init_schema)
+        except BaseException:
+            self._conn.close(); self._conn = None  # do not leak the connection of a refused file
+            raise
+
+    def _journal(self) -> str:
+        "WAL where the file system supports it, else the rollback journal (with a warning)."
+        try: mode = self._retry(lambda: _set_journal_mode(self._conn, "WAL"))
+        except sqlite3.Error as e:
+            if "locked" in str(e) or "busy" in str(e): raise  # only busy: never demote a shared WAL file
+            mode = f"error: {e}"
+        if mode == "wal":
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # safe with WAL
+            return mode
+        warnings.warn(f"SQLite WAL mode is not available for {self.path} (got {mode!r}; a network file system?): "
+                      "using a rollback journal, so concurrent writers wait longer", stacklevel=3)
+        return self._retry(lambda: _set_journal_mode(self._conn, "DELETE"))
+
+    def _c(self):
+        "The open connection (call with the lock held)."
+        if self._conn is None:
+            raise LogClosedError(f"{self!r} is closed: open a new FeedbackLog({str(self.path)!r}) to use it again")
+        return self._conn
 
     def _retry(self, fn, tries: int = 20):
         for i in range(tries):
@@ -100,7 +132,7 @@ class FeedbackLog:
         "Run fn(conn) in one BEGIN IMMEDIATE transaction (retried if the database is busy)."
         def tx():
             with self._lock:
-                c = self._conn
+                c = self._c()
                 c.execute("BEGIN IMMEDIATE")
                 try:
                     out = fn(c); c.execute("COMMIT"); return out
@@ -117,11 +149,23 @@ class FeedbackLog:
             raise InputError(f"{self.path} has feedback schema version {row[0]}, newer than this universetbd "
                              f"({SCHEMA_VERSION}): upgrade universetbd or use another file")
 
+    def _read(self, fn):
+        "Run fn(conn) holding the lock (retried if the database is busy)."
+        def rd():
+            with self._lock: return fn(self._c())
+        return self._retry(rd)
+
     @property
     def schema_version(self) -> int:
-        return self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        return self._read(lambda c: c.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
 
-    def close(self): self._conn.close()
+    @property
+    def closed(self) -> bool: return self._conn is None
+
+    def close(self):
+        "Close the database connection (again: no-op); later use raises `LogClosedError`."
+        with self._lock:
+            if self._conn is not None: self._conn.close(); self._conn = None
     def __enter__(self): return self
     def __exit__(self, *a): self.close()
     def __repr__(self): return f"FeedbackLog({str(self.path)!r})"
@@ -195,7 +239,7 @@ class FeedbackLog:
              ) -> pd.DataFrame:
         "A table as a DataFrame."
         if name not in TABLES + ("schema_version",): raise InputError(f"unknown table {name!r}: use one of {TABLES}")
-        return pd.read_sql_query(f"SELECT * FROM {name}", self._conn)
+        return self._read(lambda c: pd.read_sql_query(f"SELECT * FROM {name}", c))
 
     def current_votes(self) -> pd.DataFrame:
         "The standing vote per (user, query, item): the last event, dropped when it was a removal."
@@ -240,7 +284,7 @@ def concurrent_votes(path, # database file
     with mp.get_context("spawn").Pool(processes) as pool:
         written = sum(pool.map(_vote_worker, [(str(path), w, votes) for w in range(processes)]))
     secs = time.perf_counter() - t
-    v = FeedbackLog(path).table("votes")
+    with FeedbackLog(path) as log: v = log.table("votes")
     distinct = v[["doc_id"]].drop_duplicates().shape[0]
     return {"written": written, "read_back": len(v), "distinct": distinct, "seconds": secs,
             "votes_per_s": written / secs}
