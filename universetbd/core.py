@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
+import fnmatch
 import importlib
 import importlib.util
+import json
 import numbers
 import os
 import random
+import secrets
+import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -20,7 +26,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'PROGRESS_ENV', 'UniverseTBDError', 'InputError',
            'MissingDependencyError', 'NotConfiguredError', 'require', 'Config', 'get_device', 'seed_everything',
-           'data_dir', 'shared_data', 'atomic_path', 'atomic_write', 'progress']
+           'data_dir', 'shared_data', 'fsync_dir', 'atomic_path', 'atomic_write', 'atomic_dir', 'check_finite',
+           'read_json', 'progress']
 
 # %% ../nbs/00_core.ipynb #7631e3d5
 from platformdirs import user_cache_dir
@@ -186,21 +193,50 @@ def shared_data(name: str = "", # a file in the project's shared data, e.g. "arx
 
 
 # %% ../nbs/00_core.ipynb #76cf6090
+def _umask() -> int:
+    "The process umask, read without changing it where /proc allows."
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"): return int(line.split()[1], 8)
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
+
+def _new_mode(path: Path, # the file or directory about to be replaced
+              default: int, # 0o666 for files, 0o777 for directories
+             ) -> int:
+    "Permission bits for a save to `path`: those of the existing entry, else `default` less the umask."
+    try: return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError: return default & ~_umask()
+
+def fsync_dir(path, # a directory
+             ):
+    "Flush a directory's entries (renames) to disk; best effort: skipped where O_DIRECTORY is missing or fsync fails."
+    flag = getattr(os, "O_DIRECTORY", None)
+    if flag is None: return
+    try: fd = os.open(path, os.O_RDONLY | flag)
+    except OSError: return
+    try: os.fsync(fd)
+    except OSError: pass
+    finally: os.close(fd)
+
 @contextlib.contextmanager
 def atomic_path(path, # the final file path
                ):
-    "Yield a temporary path beside `path`; on success it is renamed to `path`, on error removed."
+    "Yield a temporary path beside `path`; on success it is flushed and renamed to `path` (umask-respecting mode), on error removed."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _new_mode(path, 0o666))   # mkstemp makes 0600 files: give the mode open() would
         with open(tmp, "rb") as f: os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
+    fsync_dir(path.parent)
 
 @contextlib.contextmanager
 def atomic_write(path, # the final file path
@@ -213,6 +249,103 @@ def atomic_write(path, # the final file path
         with open(tmp, mode, **({} if "b" in mode else {"encoding": encoding})) as f:
             yield f
             f.flush()
+
+@contextlib.contextmanager
+def atomic_dir(path, # the final directory
+               expected=None, # name patterns the directory may hold (others make it refuse); None: anything
+               keep=(), # name patterns of files in the old directory carried into the new one (unless written anew)
+              ):
+    """Yield a temporary directory beside `path`; on success its files are flushed and it replaces `path` whole
+    (the old directory is renamed aside, the new one renamed in, the old one deleted); on error it is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    match = lambda name, pats: any(fnmatch.fnmatchcase(name, p) for p in pats)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path} is a file, not a directory: give a directory path (or move the file away)")
+    if expected is not None and path.is_dir():
+        extra = sorted(p.name for p in path.iterdir() if not match(p.name, [*expected, *keep])
+                       and not (p.name.startswith(".") and p.name.endswith(".tmp")))
+        if extra:
+            raise InputError(f"{path} holds other files ({', '.join(extra[:5])}{', ...' if len(extra) > 5 else ''}), and "
+                             f"saving replaces the whole directory: give a directory used only for this (e.g. a new sub-directory)")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        if keep and path.is_dir():   # hard links: the old directory keeps its copy until the swap is done
+            for p in path.iterdir():
+                if match(p.name, keep) and p.is_file() and not (tmp / p.name).exists():
+                    try: os.link(p, tmp / p.name)
+                    except OSError: shutil.copy2(p, tmp / p.name)
+        for p in tmp.rglob("*"):
+            if p.is_file() and not p.is_symlink():
+                with open(p, "rb") as f: os.fsync(f.fileno())
+        os.chmod(tmp, _new_mode(path, 0o777))   # mkdtemp makes 0700 directories
+        fsync_dir(tmp)
+        for _ in range(10):   # retried only when another writer swaps the same directory at the same moment
+            aside = path.parent / f".{path.name}.{secrets.token_hex(6)}.old"
+            try: os.rename(path, aside)
+            except FileNotFoundError: aside = None
+            try: os.rename(tmp, path)
+            except OSError as e:
+                if aside is not None:
+                    try: os.rename(aside, path)                                   # put the old set back
+                    except OSError: shutil.rmtree(aside, ignore_errors=True)      # unless a newer set took its place
+                if e.errno in (errno.EEXIST, errno.ENOTEMPTY): continue          # another writer's set is there
+                raise
+            break
+        else: raise OSError(f"could not replace {path}: another process keeps writing it")
+        fsync_dir(path.parent)
+        if aside is not None: shutil.rmtree(aside, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+# %% ../nbs/00_core.ipynb #9beee9d0
+def check_finite(X, # embeddings: NumPy array (memory-mapped too), torch tensor or nested list; rows first
+                 what: str = "embeddings", # what `X` is, for the message
+                 chunk: int = 1 << 24, # values checked at a time (bounds the temporary mask)
+                ):
+    "Return `X` unchanged, or raise `InputError` with the number of NaN/inf values and the first row holding one."
+    if hasattr(X, "detach") and hasattr(X, "is_floating_point"):   # a torch tensor: check it where it lives
+        t = X.detach()
+        if not (t.is_floating_point() or t.is_complex()) or t.numel() == 0: return X
+        import torch
+        A, isfinite = t.reshape(t.shape[0] if t.ndim >= 2 else 1, -1), torch.isfinite   # a vector is one row
+    else:
+        import numpy as np
+        a = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if a.dtype.kind not in "fc" or a.size == 0: return X
+        A, isfinite = a.reshape(a.shape[0] if a.ndim >= 2 else 1, -1), np.isfinite
+    step = max(1, chunk // max(A.shape[1], 1))
+    n_bad, first = 0, None
+    for s in range(0, A.shape[0], step):
+        ok = isfinite(A[s:s + step])
+        if bool(ok.all()): continue
+        bad_rows = (~ok).any(1)
+        n_bad += int((~ok).sum())
+        if first is None: first = s + int(bad_rows.nonzero()[0][0])
+    if n_bad:
+        raise InputError(f"{what} contain {n_bad} non-finite value{'s' if n_bad > 1 else ''} (NaN or inf); the first is in "
+                         f"row {first}: re-embed those documents or drop the rows (keep X[np.isfinite(X).all(1)] and "
+                         f"the matching ids)")
+    return X
+
+def read_json(path, # the JSON file
+              fix: str, # how to rebuild it, for the message, e.g. "rebuild the index and call .save()"
+              keys=(), # keys the top-level object must have
+             ) -> dict:
+    "The JSON object in `path`; a missing, unreadable, truncated or incomplete file raises `InputError` naming it and `fix`."
+    path = Path(path)
+    try: data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError: raise InputError(f"{path} is missing: {fix}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{path} is unreadable or truncated ({e}): {fix}") from e
+    if not isinstance(data, dict) and keys:
+        raise InputError(f"{path} holds a {type(data).__name__}, not the expected JSON object: {fix}")
+    missing = [k for k in keys if k not in data]
+    if missing: raise InputError(f"{path} lacks the key{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}: {fix}")
+    return data
 
 # %% ../nbs/00_core.ipynb #ebf8b8fc
 PROGRESS_ENV = "UNIVERSETBD_PROGRESS"

@@ -324,7 +324,7 @@ def parse_predictions(answer: str, # the model's answer
     out[:min(n, len(vals))] = vals[:n]
     return out
 
-# %% ../../nbs/features/02_labels.ipynb #7d2174c0
+# %% ../../nbs/features/02_labels.ipynb #c2335b34
 class AnswerStore:
     "A key -> answer store in one SQLite file that threads and processes share safely (WAL journal where possible)."
     def __init__(self, path, # the SQLite file, e.g. `<cache dir>/answers.sqlite` (created if needed)

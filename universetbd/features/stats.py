@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 
 # %% ../../nbs/features/01_stats.ipynb #15e0cde0
-from ..core import Config, InputError, atomic_write, seed_everything
+from ..core import Config, InputError, atomic_dir, read_json, seed_everything
 
 # %% ../../nbs/features/01_stats.ipynb #15c60b28
 def codes_arrays(codes, # `SparseCodes`-like (`indices`, `values`, `n_latents`) or a tuple of the three
@@ -299,26 +299,55 @@ def _fingerprint(idx, val, W, cfg) -> str:
 # %% ../../nbs/features/01_stats.ipynb #f4d6b64a
 _ARRAYS = ["density", "n_active", "mean_act", "max_act", "hist", "top_docs", "top_acts", "quantile_docs",
            "quantile_acts", "zero_docs", "cooc_top", "cooc_jaccard", "similar", "similar_cos", "dissimilar", "dissimilar_cos"]
+_FILES = ("stats.npz", "cooc.npz", "meta.json")
+_DERIVED = ("labels-*.parquet",)   # label tables `build_atlas` caches beside the statistics (keyed by their fingerprint)
 
 @patch
-def save(self: FeatureStats, path, # a directory (created if needed)
+def save(self: FeatureStats, path, # a directory used only for these statistics (created if needed)
         ) -> Path:
-    "Save the statistics to the directory `path` (atomic per file, meta.json last)."
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path / "stats.npz", "wb") as f: np.savez(f, **{k: getattr(self, k) for k in _ARRAYS})
-    with atomic_write(path / "cooc.npz", "wb") as f: sp.save_npz(f, self.cooc)
-    meta = {"n_docs": self.n_docs, "fingerprint": self.fingerprint, "config": self.config.to_dict(), "version": 1}
-    with atomic_write(path / "meta.json") as f: json.dump(meta, f, indent=1)
+    "Save the statistics to the directory `path`, replacing its previous content as a whole (atomic)."
+    path = Path(path)
+    with atomic_dir(path, expected=_FILES, keep=_DERIVED) as tmp:
+        with open(tmp / "stats.npz", "wb") as f:
+            np.savez(f, fingerprint=np.array(self.fingerprint), **{k: getattr(self, k) for k in _ARRAYS})
+        with open(tmp / "cooc.npz", "wb") as f: sp.save_npz(f, self.cooc)
+        meta = {"n_docs": self.n_docs, "fingerprint": self.fingerprint, "config": self.config.to_dict(), "version": 1}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return path
 
 @patch(cls_method=True)
 def load(cls: FeatureStats, path, # a directory written by `FeatureStats.save`
         ) -> FeatureStats:
-    "Load statistics saved with `FeatureStats.save`."
+    "Load statistics saved with `FeatureStats.save`; a missing or damaged file raises `InputError` naming it."
     path = Path(path)
+    fix = (f"delete the directory {path} and compute the statistics again with "
+           f"feature_stats(codes, sae, cache_dir=...) (or `universetbd stats`)")
     if not (path / "meta.json").exists():
         raise InputError(f"{path} holds no saved feature statistics (meta.json missing): compute them with feature_stats")
-    meta = json.loads((path / "meta.json").read_text())
-    with np.load(path / "stats.npz") as z: arrays = {k: z[k] for k in _ARRAYS}
-    return cls(n_docs=meta["n_docs"], cooc=sp.load_npz(path / "cooc.npz").tocsr(),
-               config=FeatureStatsConfig.from_dict(meta["config"], strict=False), fingerprint=meta["fingerprint"], **arrays)
+    meta = read_json(path / "meta.json", fix, keys=("n_docs", "fingerprint", "config"))
+    try:
+        with np.load(path / "stats.npz") as z:
+            arrays = {k: z[k] for k in _ARRAYS}
+            inner = str(z["fingerprint"]) if "fingerprint" in z.files else None   # absent in saves before 2026-12
+    except Exception as e:   # missing, truncated (zip/pickle errors) or lacking an array (KeyError)
+        raise InputError(f"{path / 'stats.npz'} is missing or damaged ({type(e).__name__}: {e}): {fix}") from e
+    try: cooc = sp.load_npz(path / "cooc.npz").tocsr()
+    except Exception as e:
+        raise InputError(f"{path / 'cooc.npz'} is missing or damaged ({type(e).__name__}: {e}): {fix}") from e
+    try:
+        st = cls(n_docs=int(meta["n_docs"]), cooc=cooc, config=FeatureStatsConfig.from_dict(meta["config"], strict=False),
+                 fingerprint=str(meta["fingerprint"]), **arrays)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"{path / 'meta.json'} holds invalid values ({e}): {fix}") from e
+    _check_one_save(st, inner, f"the files in {path} come from different saves (an interrupted or concurrent write): {fix}")
+    return st
+
+def _check_one_save(st: FeatureStats, inner, msg):
+    "Raise `InputError(msg)` unless arrays, co-occurrences and meta.json agree (fingerprint, sizes, active counts)."
+    c, n = st.config, st.n_latents
+    shapes = {"top_docs": (n, c.n_top), "zero_docs": (n, c.n_zero), "hist": (n, c.n_bins),
+              "quantile_docs": (n, c.n_quantiles, c.per_quantile), "cooc": (n, n)}
+    ok = ((inner is None or inner == st.fingerprint)
+          and all(getattr(st, k).shape == s for k, s in shapes.items())
+          and np.array_equal(st.cooc.diagonal(), st.n_active))
+    if not ok: raise InputError(msg)

@@ -185,12 +185,16 @@ def linear_estimator(lam: float = 1 / 1.05, # d_in / N_train, in (0, 1)
     ltr, lgen = losses(t)
     return pd.DataFrame({"epoch": t, "train_loss": ltr, "val_loss": lgen, "train_acc": acc(ltr), "val_acc": acc(lgen), "lam": lam})
 
-def linear_estimator_sweep(lams=None, # values of d_in/N_train (default: 1/r for 12 r in [1.003, 1.1])
+def linear_estimator_sweep(lams=None, # values of d_in/N_train (default: 1/r for `n_lams` r evenly spaced in [1.003, 1.1])
+                           n_lams: int = 120, # number of default lambdas (120 as in the paper; fewer for a quick look)
                            progress_bar: bool = True, # show a progress bar
                            **kwargs, # passed to `linear_estimator`
                           ) -> pd.DataFrame:
-    "Histories of `linear_estimator` for many lambdas, concatenated (column `lam`)."
-    lams = 1 / np.linspace(1.003, 1.1, 12) if lams is None else np.asarray(lams, float)
+    "Histories of `linear_estimator` for many lambdas (the paper's 120 by default), concatenated (column `lam`)."
+    if lams is None:
+        if not isinstance(n_lams, (int, np.integer)) or isinstance(n_lams, bool) or n_lams < 1:
+            raise InputError(f"n_lams must be a positive integer, got {n_lams!r}: e.g. 120 (the paper) or 12 (quick)")
+    lams = 1 / np.linspace(1.003, 1.1, int(n_lams)) if lams is None else np.asarray(lams, float)
     return pd.concat([linear_estimator(float(l), **kwargs) for l in progress(lams, desc="linear estimators", disable=None if progress_bar else True)],
                      ignore_index=True)
 

@@ -29,8 +29,8 @@ from fastcore.basics import patch
 from torch import nn
 
 # %% ../../nbs/sae/01_topk.ipynb #cdd6d6d4
-from ..core import (Config, InputError, atomic_path, atomic_write, get_device, progress, require,
-                              seed_everything)
+from ..core import (Config, InputError, atomic_path, atomic_write, check_finite, get_device, progress,
+                              require, seed_everything)
 
 # %% ../../nbs/sae/01_topk.ipynb #932b1bc4
 @dataclass
@@ -151,9 +151,7 @@ class TopKSAE(nn.Module):
             raise InputError(f"{name} have dimension {t.shape[1]} but this SAE expects {self.d_in}: {hint}")
         if not t.is_floating_point(): t = t.float()
         t = t.to(device=self.device, dtype=self.pre_bias.dtype)
-        if t.numel() and not torch.isfinite(t).all():
-            bad = (~torch.isfinite(t)).any(1).nonzero()[:5, 0].tolist()
-            raise InputError(f"{name} contain NaN or infinite values (rows {bad}...): clean or re-embed them")
+        check_finite(t, name)
         return t
 
     @torch.no_grad()
@@ -360,7 +358,7 @@ def _as_matrix(X, name="embeddings") -> torch.Tensor:
             raise InputError(f"{name} must be a numeric (n_docs, d) array, got {type(X).__name__}") from e
     if t.ndim != 2 or t.shape[0] < 2 or t.shape[1] < 1:
         raise InputError(f"{name} must be a 2-D array with at least 2 rows, got shape {tuple(t.shape)}")
-    if not torch.isfinite(t).all(): raise InputError(f"{name} contain NaN or infinite values: clean or re-embed them")
+    check_finite(t, name)   # count and first row of any NaN/inf
     return t
 
 def fingerprint(X) -> str:
@@ -519,6 +517,7 @@ def encode_corpus(sae: TopKSAE, # the trained SAE
     if N is None: raise InputError(f"embeddings must be 2-D (n_docs, {sae.d_in}), got shape {tuple(X.shape)}")
     k = sae._check_k(k)
     sae.check_input(X[:1]) if N else None
+    check_finite(X)   # the whole corpus first (in chunks for a memory-mapped matrix): count and first bad row
     ind, val = np.empty((N, k), np.int32), np.empty((N, k), np.float32)
     starts = range(0, N, batch_size)
     for s in progress(starts, desc="encoding", total=len(starts),

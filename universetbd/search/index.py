@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 # %% ../../nbs/search/01_index.ipynb #4fe5cd17
-from ..core import InputError, atomic_path, atomic_write, get_device, require
+from ..core import InputError, atomic_path, atomic_write, check_finite, get_device, read_json, require
 
 # %% ../../nbs/search/01_index.ipynb #9d02dc98
 def as_matrix(x, # array-like or tensor: (n, d) or a single vector (d,)
@@ -37,8 +37,7 @@ def as_matrix(x, # array-like or tensor: (n, d) or a single vector (d,)
     if dim is not None and a.shape[1] != dim:
         raise InputError(f"{name} have dimension {a.shape[1]} but this index expects {dim}: "
                          f"embed with the same model the index (and SAE) were built from")
-    if not np.isfinite(a).all():
-        raise InputError(f"{name} contain NaN or infinite values: check the embedding step")
+    check_finite(a, name)   # count and first row of any NaN/inf (chunked: cheap on memory-mapped matrices)
     return np.ascontiguousarray(a)
 
 # %% ../../nbs/search/01_index.ipynb #e7b0fa6a
@@ -154,9 +153,13 @@ class ExactIndex:
         meta_file = path / "search_index.json"
         if not meta_file.is_file():
             raise InputError(f"{path} holds no search index (search_index.json is missing): build one and call .save()")
-        meta = json.loads(meta_file.read_text())
-        X = np.load(path / "search_embeddings.npy", mmap_mode="r" if mmap else None)
-        ids = json.loads((path / "search_ids.json").read_text())
+        fix = f"rebuild the index from the corpus embeddings (ExactIndex(embeddings, ids).save({str(path)!r}))"
+        meta = read_json(meta_file, fix, keys=("kind",))
+        try: X = np.load(path / "search_embeddings.npy", mmap_mode="r" if mmap else None)
+        except (OSError, ValueError, EOFError) as e:
+            raise InputError(f"{path / 'search_embeddings.npy'} is missing or damaged ({e}): {fix}") from e
+        ids = read_json(path / "search_ids.json", fix)
+        if not isinstance(ids, list): raise InputError(f"{path / 'search_ids.json'} must hold a list of ids: {fix}")
         return cls(X, ids, device=device, chunk_size=meta.get("chunk_size", 65536), dtype=meta.get("dtype", "float32"))
 
 # %% ../../nbs/search/01_index.ipynb #8a8fe3eb
@@ -264,13 +267,23 @@ class ANNIndex:
         path = Path(path)
         if not (path / "search_ann.json").is_file():
             raise InputError(f"{path} holds no approximate index (search_ann.json is missing)")
-        meta = json.loads((path / "search_ann.json").read_text())
-        if meta["backend"] == "faiss":
-            index = require("faiss", "faiss-cpu", "the approximate search index").read_index(str(path / "search_ann.faiss"))
-        else:
-            index = require("usearch.index", "usearch", "the approximate search index").Index.restore(str(path / "search_ann.usearch"))
+        fix = f"rebuild it from the corpus embeddings (ANNIndex(embeddings, ids).save({str(path)!r}))"
+        meta = read_json(path / "search_ann.json", fix, keys=("backend", "n", "dim", "M", "ef_construction", "ef_search"))
+        if meta["backend"] not in ("faiss", "usearch"):
+            raise InputError(f"{path / 'search_ann.json'} names an unknown backend {meta['backend']!r}: {fix}")
+        file = path / f"search_ann.{meta['backend']}"
+        if meta["backend"] == "faiss": lib = require("faiss", "faiss-cpu", "the approximate search index")
+        else: lib = require("usearch.index", "usearch", "the approximate search index")
+        if not file.is_file(): raise InputError(f"{file} is missing: {fix}")
+        try: index = lib.read_index(str(file)) if meta["backend"] == "faiss" else lib.Index.restore(str(file))
+        except Exception as e:   # faiss raises RuntimeError on a damaged file, usearch various errors or None
+            raise InputError(f"{file} is damaged ({type(e).__name__}: {e}): {fix}") from e
+        if index is None: raise InputError(f"{file} is damaged (usearch could not restore it): {fix}")
         self = cls.__new__(cls)
-        self.ids = np.asarray(json.loads((path / "search_ann_ids.json").read_text()), dtype=object)
+        ids = read_json(path / "search_ann_ids.json", fix)
+        if not isinstance(ids, list) or len(ids) != meta["n"]:
+            raise InputError(f"{path / 'search_ann_ids.json'} must hold a list of {meta['n']} ids: {fix}")
+        self.ids = np.asarray(ids, dtype=object)
         self.backend, self.M, self.ef_construction = meta["backend"], meta["M"], meta["ef_construction"]
         self.n, self.dim, self.build_seconds, self._index = meta["n"], meta["dim"], 0.0, index
         self.embeddings = None

@@ -80,10 +80,12 @@ from ..core import Config
 
 @dataclass
 class Weights(Config):
-    "Which Pathfinder weights to apply (all on by default, as in the paper)."
-    keywords: bool = True # keyword-match weight
-    recency: bool = True # recency weight
-    citations: bool = True # citation weight
+    """Which Pathfinder weights to apply: all off by default (plain semantic search), as in `LiteratureSearch.search`
+    and the search box; Pathfinder offers them as optional "weight by" switches (its app starts with keywords only).
+    `True` (or `as_weights(True)`) switches all three on."""
+    keywords: bool = False # keyword-match weight
+    recency: bool = False # recency weight
+    citations: bool = False # citation weight
 
     def validate(self):
         "Raise `InputError` unless every switch is True or False."
@@ -95,7 +97,7 @@ def as_weights(w) -> Weights:
     "A `Weights` from a `Weights`, a dict of switches (missing = off), an iterable of names, True (all) or None/False (none)."
     if isinstance(w, Weights): return w
     if w is None or w is False: return Weights(False, False, False)
-    if w is True: return Weights()
+    if w is True: return Weights(True, True, True)
     if isinstance(w, dict):
         bad = set(w) - {"keywords", "recency", "citations"}
         if bad: raise InputError(f"unknown weight {sorted(bad)[0]!r}: use 'keywords', 'recency', 'citations'")
