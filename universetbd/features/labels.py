@@ -31,7 +31,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 # %% ../../nbs/features/02_labels.ipynb #4d6de6f7
-from ..core import InputError, atomic_path, atomic_write, data_dir, progress, require
+from ..core import InputError, atomic_path, atomic_write, check_finite, data_dir, progress, require
 from ..llm import LLM
 from .stats import FeatureStats, _top_per_row
 
@@ -212,6 +212,7 @@ class EmbeddingPredictor:
                 ):
         X = np.asarray(doc_embeddings, np.float32)
         if X.ndim != 2: raise InputError(f"doc_embeddings must be (N, d), got shape {X.shape}")
+        check_finite(X, "doc_embeddings")
         if not 0 < tail < 1: raise InputError(f"tail must be in (0, 1), got {tail}")
         self.X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
         self.embedder, self.tail = embedder, tail
@@ -222,7 +223,7 @@ class EmbeddingPredictor:
                 ) -> list[np.ndarray]:
         "Predicted activations in [-1, 1] for each label's documents."
         if self.embedder is None: self.embedder = default_embedder()
-        L = np.asarray(self.embedder.encode(list(labels)), np.float32)
+        L = check_finite(np.asarray(self.embedder.encode(list(labels)), np.float32), "label embeddings")
         if L.shape[1] != self.X.shape[1]:
             raise InputError(f"the embedder gives {L.shape[1]}-d vectors but the documents are {self.X.shape[1]}-d: "
                              f"use the embedder the corpus was embedded with")
