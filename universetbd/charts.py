@@ -8,14 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['chart_svg', 'OfflineChart', 'offline_chart', 'save_chart']
+__all__ = ['chart_svg', 'OfflineChart', 'fit_titles', 'offline_chart', 'save_chart']
 
 # %% ../nbs/02_charts.ipynb #6e4086fe
 import altair as alt
 
 # %% ../nbs/02_charts.ipynb #6ceb8136
 from .core import InputError, atomic_write
-from .widgets import css_class
+from .widgets import css_class, STATIC_WRAP
 
 # %% ../nbs/02_charts.ipynb #fec1768d
 def chart_svg(chart: alt.TopLevelMixin, # any Altair chart
@@ -35,9 +35,20 @@ class OfflineChart(alt.JupyterChart):
         bundle = super()._repr_mimebundle_(**kwargs)
         data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
         data = dict(data or {})
-        try: data["text/html"] = f'<div class="{css_class("root", "static", "chart")}">{chart_svg(self.chart)}</div>'
+        try:  # the snapshot scales down to the page rather than scroll sideways
+            svg = chart_svg(self.chart).replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+            data["text/html"] = f'<div class="{css_class("root", "static", "chart")}" style="{STATIC_WRAP}">{svg}</div>'
         except Exception as e: data["text/html"] = f"<pre>chart snapshot unavailable: {type(e).__name__}</pre>"
         return data, meta
+
+def fit_titles(chart: alt.TopLevelMixin, # an Altair chart
+               limit: int | None = None, # longest title in pixels (default: the chart's width, at least 480, else 800)
+              ) -> alt.TopLevelMixin:
+    "`chart` whose titles end in \"…\" after `limit` pixels (a 5,000-character title would make it 50,000 px wide)."
+    cfg = chart.config
+    if cfg is not alt.Undefined and cfg.title is not alt.Undefined: return chart  # the chart sets its own title style
+    w = getattr(chart, "width", alt.Undefined)
+    return chart.configure_title(limit=limit or (max(int(w), 480) if isinstance(w, (int, float)) else 800))
 
 def offline_chart(chart: alt.TopLevelMixin, # the Altair chart to show
                   renderer: str = "svg", # vega renderer in the browser: "svg" or "canvas"
@@ -48,7 +59,7 @@ def offline_chart(chart: alt.TopLevelMixin, # the Altair chart to show
         raise InputError(f"offline_chart needs an Altair chart, got {type(chart).__name__}: build one with alt.Chart(...)")
     if renderer not in ("svg", "canvas"): raise InputError(f"renderer must be 'svg' or 'canvas', got {renderer!r}")
     alt.JupyterChart.enable_offline()
-    return OfflineChart(chart, embed_options={"renderer": renderer, "actions": False, **embed_options})
+    return OfflineChart(fit_titles(chart), embed_options={"renderer": renderer, "actions": False, **embed_options})
 
 # %% ../nbs/02_charts.ipynb #381eb4a6
 def save_chart(chart: alt.TopLevelMixin, # the Altair chart to save

@@ -10,7 +10,8 @@ import importlib.resources
 import traceback
 
 # %% auto #0
-__all__ = ['CSS_PREFIX', 'escape', 'css_class', 'static_text', 'has_asset', 'rpc', 'Widget', 'ChoiceList']
+__all__ = ['CSS_PREFIX', 'STATIC_WRAP', 'escape', 'css_class', 'shorten', 'static_text', 'has_asset', 'rpc', 'Widget',
+           'ChoiceList']
 
 # %% ../nbs/01_widgets.ipynb #df82a185
 import anywidget
@@ -30,6 +31,20 @@ def escape(value, # any value; None becomes the empty string
 def css_class(*names: str) -> str:
     "Prefixed CSS class names: `css_class('card', 'wide')` -> `'utbd-card utbd-wide'`."
     return " ".join(f"{CSS_PREFIX}-{n}" for name in names for n in name.split())
+
+# %% ../nbs/01_widgets.ipynb #bbef6de6
+STATIC_WRAP = "overflow-wrap:anywhere;word-break:break-word;max-width:100%;box-sizing:border-box"
+
+def shorten(text, # any text; runs of white space become one space
+            limit: int, # at most this many characters, the ellipsis included
+           ) -> str:
+    "`text` on one line, cut to `limit` characters with \"…\": at a word boundary, or inside a word too long for one."
+    t = " ".join(str("" if text is None else text).split())
+    if len(t) <= limit: return t
+    cut = t[:max(limit - 1, 1)]
+    i = cut.rfind(" ")
+    if i >= len(cut) // 2: cut = cut[:i]  # a boundary late enough to keep most of the text
+    return cut.rstrip(" ,;:") + "…"
 
 # %% ../nbs/01_widgets.ipynb #651e9e02
 def _asset(name: str, package: str):
@@ -113,7 +128,9 @@ class Widget(anywidget.AnyWidget):
 _STATIC_STYLE = ("<style>.utbd-static{font-family:system-ui,sans-serif;font-size:13px}"
                  ".utbd-static ul{list-style:none;padding:0;margin:0}"
                  ".utbd-static li{padding:3px 8px;margin:2px 0;border:1px solid #d0d7de;border-radius:4px}"
-                 ".utbd-static .utbd-selected{background:#dbeafe;border-color:#2563eb}</style>")
+                 ".utbd-static .utbd-selected{background:#dbeafe;border-color:#2563eb}"
+                 ".utbd-static .utbd-clamp2,.utbd-static .utbd-clamp3{display:-webkit-box;-webkit-box-orient:vertical;overflow:hidden}"
+                 ".utbd-static .utbd-clamp2{-webkit-line-clamp:2}.utbd-static .utbd-clamp3{-webkit-line-clamp:3}</style>")
 
 class ChoiceList(Widget):
     "Pick one of `items` with a click; the index is `selected` (-1 for none)."
@@ -143,6 +160,7 @@ class ChoiceList(Widget):
 
     def static_html(self) -> str:
         rows = "".join(f'<li class="{css_class("choice-item")}{" utbd-selected" if i == self.selected else ""}">'
-                       f"{escape(t)}</li>" for i, t in enumerate(self.items))
-        head = f'<div class="{css_class("title")}"><b>{escape(self.title)}</b></div>' if self.title else ""
-        return f'{_STATIC_STYLE}<div class="{css_class("root", "static", "choice-list")}">{head}<ul>{rows}</ul></div>'
+                       f'<span class="{css_class("clamp3")}" title="{escape(t)}">{escape(t)}</span></li>' for i, t in enumerate(self.items))
+        head = f'<div class="{css_class("title clamp2")}" title="{escape(self.title)}"><b>{escape(self.title)}</b></div>' if self.title else ""
+        return (f'{_STATIC_STYLE}<div class="{css_class("root", "static", "choice-list")}" style="{STATIC_WRAP}">'
+                f'{head}<ul>{rows}</ul></div>')

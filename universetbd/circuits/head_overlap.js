@@ -75,7 +75,7 @@ function render({ model, el }) {
     const nl = model.get("n_layers"), nh = model.get("n_heads");
     const s = scores(), t = truth(), counts = model.get("counts") || [];
     const [lo, hi] = range();
-    title.textContent = model.get("title") || "";
+    utbdLongText(title, model.get("title") || "", "clamp2");
     title.style.display = model.get("title") ? "" : "none";
     grid.replaceChildren();
     grid.style.gridTemplateColumns = `auto repeat(${nh}, minmax(30px, 1fr))`;

@@ -14,7 +14,7 @@ import traitlets
 
 # %% ../../nbs/circuits/07_heatmap.ipynb #50403f50
 from ..core import InputError
-from ..widgets import Widget, css_class, escape, rpc
+from ..widgets import Widget, css_class, escape, rpc, STATIC_WRAP
 from .acts import head_labels
 from .scoring import circuit_metrics, truth_mask
 
@@ -104,7 +104,8 @@ class HeadOverlapHeatmap(Widget):
         lo, hi = float(s.min()), float(s.max())
         span = hi - lo if hi > lo else 1.0
         W, H = pad + self.n_heads * cell + 4, pad + self.n_layers * cell + 4
-        parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="10">']
+        parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+                 f'style="max-width:100%;height:auto" font-family="sans-serif" font-size="10">']
         for j in range(self.n_heads):
             parts.append(f'<text x="{pad + j * cell + cell / 2}" y="{pad - 8}" text-anchor="middle" fill="#666">{j}</text>')
         for l in range(self.n_layers):
@@ -127,7 +128,9 @@ class HeadOverlapHeatmap(Widget):
         m = self.metrics
         stats = f"{m['n_selected']} heads above threshold {self.threshold:.3g}"
         if t.any(): stats += f"; precision {m['precision']:.2f}, recall {m['recall']:.2f}, F1 {m['f1']:.2f}"
-        head = f"<div><b>{escape(self.title)}</b></div>" if self.title else ""
-        return (f'<div class="{css_class("root", "static", "head-overlap")}" style="font-family:sans-serif;font-size:12px">'
+        # a long title ends after two lines with an ellipsis (full text on hover); long words break
+        clamp = "display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow:hidden"
+        head = f'<div style="{clamp}" title="{escape(self.title)}"><b>{escape(self.title)}</b></div>' if self.title else ""
+        return (f'<div class="{css_class("root", "static", "head-overlap")}" style="font-family:sans-serif;font-size:12px;{STATIC_WRAP}">'
                 f'{head}{"".join(parts)}<div>{escape(stats)} (red outline: ground truth; dot: predicted; '
                 f'colour: {escape(self.score_name)})</div></div>')

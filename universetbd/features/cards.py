@@ -22,7 +22,7 @@ from fastcore.basics import patch
 
 # %% ../../nbs/features/04_cards.ipynb #f0100b21
 from ..core import InputError
-from ..widgets import Widget, css_class, escape, rpc, static_text
+from ..widgets import Widget, css_class, escape, rpc, static_text, shorten, STATIC_WRAP
 from .stats import FeatureStats, feature_stats
 from .labels import (corpus_frame, offline_labels, score_labels, EmbeddingPredictor, tokenize,
                                          save_labels, load_labels)
@@ -78,8 +78,8 @@ def doc(self: FeatureAtlas, i, # the document's row in the corpus
        ) -> dict:
     "Document `i` as a dict: `doc`, `title`, `year`, `snippet` (and `id`, `act` when known)."
     i = int(i)
-    text = " ".join(str(self.df["text"].iat[i]).split())
-    snip = text if len(text) <= self.snippet_chars else text[:self.snippet_chars].rsplit(" ", 1)[0] + " …"
+    text = str(self.df["text"].iat[i])
+    snip = shorten(text, self.snippet_chars)  # a long first word is cut, not dropped
     out = {"doc": i, "title": self.titles[i], "year": self.years[i], "snippet": snip}
     if "id" in self.df: out["id"] = str(self.df["id"].iat[i])
     if act is not None: out["act"] = _num(act)
@@ -177,6 +177,16 @@ def tree(self: FeatureAtlas) -> list:
         (nodes[int(s)]["sub"] if s >= 0 and int(s) in nodes else roots).append(nodes[int(i)])
     return roots
 
+@patch
+def no_families_reason(self: FeatureAtlas) -> str:
+    "Why the atlas has no families, in words for the family-tree view ('' when it has some)."
+    f = self.families
+    if f is None: return "no families: this atlas was made without them (build_atlas finds them, or pass families= to FeatureAtlas)"
+    if len(f.table): return ""
+    return (f"no families: none of the {f.summary.get('n_clean', 0)} features used has at least {f.config.min_children} "
+            f"co-occurring children (build_atlas uses the clean features when at least min_clean of them are clean, "
+            f"else all active ones)")
+
 # %% ../../nbs/features/04_cards.ipynb #6d183a30
 _TOPICS = [("dark matter", "halo", "galaxy"), ("exoplanet", "transit", "stellar"), ("black hole", "accretion", "jet"),
            ("cosmic microwave", "background", "polarization"), ("neural network", "gradient", "training"),
@@ -224,7 +234,7 @@ def synthetic_atlas(n_docs: int = 400, # documents in the made-up corpus
     return FeatureAtlas(st, df, scores, fams)
 
 # %% ../../nbs/features/04_cards.ipynb #338150b7
-_STATIC_CSS = static_text("features/feature_card.css")
+_STATIC_CSS = static_text("static/base.css") + static_text("features/feature_card.css")
 
 def _hist_svg(counts, width=180, height=36) -> str:
     m = max(max(counts), 1); bw = width / max(len(counts), 1)
@@ -241,14 +251,16 @@ def card_html(card: dict, # a dict from `FeatureAtlas.card`
     def docs(ds):
         mx = max([d.get("act") or 0 for d in ds] + [1e-9])
         return "".join(f'<div class="{css_class("fc-doc")}"><div class="{css_class("fc-bar")}"><span style="width:{100 * (d.get("act") or 0) / mx:.0f}%"></span></div>'
-                       f'<div><b>{escape(d["title"])}</b> <span class="utbd-muted">{escape(d["year"] or "")}</span>'
+                       f'<div style="min-width:0"><div class="utbd-clamp2" title="{escape(d["title"])}"><b>{escape(d["title"])}</b> '
+                       f'<span class="utbd-muted">{escape(d["year"] or "")}</span></div>'
                        f'<div class="{css_class("fc-snippet")}">{escape(d["snippet"])}</div></div></div>' for d in ds)
-    def chips(items): return "".join(f'<span class="utbd-chip">#{r["feature"]} {escape(r["label"])}</span>' for r in items)
+    def chips(items): return "".join(f'<span class="utbd-chip" title="#{r["feature"]} {escape(r["label"])}">#{r["feature"]} {escape(r["label"])}</span>'
+                                     for r in items)
     fam = card["families"]
     fam_html = "".join(f'<div>parent: {chips([c["parent"]])} <span class="utbd-muted">{escape(c["name"])}</span></div>' for c in fam["child_of"])
     fam_html += "".join(f'<div>children ({escape(c["name"])}): {chips(c["children"])}</div>' for c in fam["parent_of"])
-    return (f'<style>{_STATIC_CSS}</style><div class="{css_class("root static feature-card")}">'
-            f'<div class="utbd-title">#{card["feature"]} {escape(card["label"])}</div>'
+    return (f'<style>{_STATIC_CSS}</style><div class="{css_class("root static feature-card")}" style="{STATIC_WRAP}">'
+            f'<div class="utbd-title utbd-clamp3" title="#{card["feature"]} {escape(card["label"])}">#{card["feature"]} {escape(card["label"])}</div>'
             f'<div class="{css_class("fc-stats")}">{score(card)} · density {card["density"]:.3g} ({card["n_active"]}/{card["n_docs"]} docs)'
             f' · max {card["max_act"] or 0:.3g}</div>{_hist_svg(card["hist"])}'
             f'<div class="{css_class("fc-section")}">Top documents</div>{docs(card["top"])}'
@@ -358,15 +370,16 @@ class FeatureExplorer(Widget):
 
     @rpc
     def tree(self):
-        "The family tree."
-        return self.atlas.tree()
+        "The family tree, and why it is empty when it is: `{families, why}`."
+        fams = self.atlas.tree()
+        return {"families": fams, "why": "" if fams else self.atlas.no_families_reason()}
 
     def static_html(self) -> str:
         feats = self.page_features
-        rows = "".join(f'<tr><td>#{f}</td><td>{escape(self.atlas.labels[f])}</td><td>{self.atlas.stats.density[f]:.3g}</td>'
+        rows = "".join(f'<tr><td>#{f}</td><td><div class="utbd-clamp2" title="{escape(self.atlas.labels[f])}">{escape(self.atlas.labels[f])}</div></td><td>{self.atlas.stats.density[f]:.3g}</td>'
                        f'<td>{"" if np.isnan(self.atlas.f1[f]) else f"{self.atlas.f1[f]:.2f}"}</td></tr>' for f in feats)
-        head = f'<div class="utbd-title">{escape(self.title)}</div>' if self.title else ""
-        return (f'<style>{_STATIC_CSS}</style><div class="{css_class("root static feature-explorer")}">{head}'
+        head = f'<div class="utbd-title utbd-clamp2" title="{escape(self.title)}">{escape(self.title)}</div>' if self.title else ""
+        return (f'<style>{_STATIC_CSS}</style><div class="{css_class("root static feature-explorer")}" style="{STATIC_WRAP}">{head}'
                 f'<div class="utbd-muted">{len(self._results)} of {self.atlas.n_features} features, sorted by {escape(self.sort)}'
                 f'{" matching " + escape(repr(self.query)) if self.query else ""}, page {self.page + 1} of {self.n_pages}'
                 f' (static view; run the notebook to explore)</div>'

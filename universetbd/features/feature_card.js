@@ -46,9 +46,10 @@ function utbdFeatureLink(item, onOpen, valueName) {
   b.dataset.feature = String(item.feature);
   b.appendChild(h("span", "fc-num", `#${item.feature}`));
   b.appendChild(h("span", "fc-link-label", ` ${item.label}`));
+  b.title = `#${item.feature} ${item.label}`;  // the chip ends in an ellipsis; the full label on hover
   if (item.value !== null && item.value !== undefined) {
     b.appendChild(h("span", "muted", ` ${utbdFmt(item.value, 2)}`));
-    if (valueName) b.title = `${valueName} ${utbdFmt(item.value, 3)}`;
+    if (valueName) b.title += ` · ${valueName} ${utbdFmt(item.value, 3)}`;
   }
   b.addEventListener("click", (ev) => {
     ev.stopPropagation();
@@ -67,7 +68,8 @@ function utbdDocRow(d, maxAct) {
   bar.appendChild(fill);
   bar.title = d.act !== undefined && d.act !== null ? `activation ${utbdFmt(d.act, 3)}` : "zero";
   const body = h("div", "fc-doc-body");
-  const head = h("div", "fc-doc-head");
+  const head = h("div", "fc-doc-head clamp2");
+  head.title = d.title || "";
   head.appendChild(h("span", "fc-doc-title", d.title));
   if (d.year !== null && d.year !== undefined) head.appendChild(h("span", "muted fc-year", ` ${d.year}`));
   if (d.act !== null && d.act !== undefined) head.appendChild(h("span", "muted fc-act", ` · ${utbdFmt(d.act, 3)}`));
@@ -87,7 +89,8 @@ function utbdSection(title, count) {
 function utbdDrawCard(container, c, onOpen) {
   const card = h("div", "fc-card");
   card.dataset.feature = String(c.feature);
-  const head = h("div", "fc-head");
+  const head = h("div", "fc-head clamp3");
+  head.title = `#${c.feature} ${c.label}`;
   head.appendChild(h("span", "fc-num", `#${c.feature}`));
   head.appendChild(h("span", "fc-label", c.label));
   card.appendChild(head);
@@ -128,12 +131,12 @@ function utbdDrawCard(container, c, onOpen) {
       const line = h("div", "fc-fam-line");
       line.appendChild(h("span", "muted", "parent "));
       line.appendChild(utbdFeatureLink(f.parent, onOpen));
-      if (f.name) line.appendChild(h("span", "muted", ` ${f.name}`));
+      if (f.name) line.appendChild(utbdLongText(h("span", "muted"), ` ${f.name}`, "clamp2"));
       box.appendChild(line);
     });
     fam.parent_of.forEach((f) => {
       const line = h("div", "fc-fam-line");
-      line.appendChild(h("div", "muted", `children${f.name ? " · " + f.name : ""}`));
+      line.appendChild(utbdLongText(h("div", "muted"), `children${f.name ? " · " + f.name : ""}`, "clamp2"));
       const list = h("div", "fc-links fc-children");
       f.children.forEach((it) => list.appendChild(utbdFeatureLink(it, onOpen)));
       line.appendChild(list);

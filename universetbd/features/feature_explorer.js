@@ -5,7 +5,7 @@
 function renderExplorer({ model, el }) {
   const call = utbdRpc(model);
   const root = h("div", "root feature-explorer");
-  const title = h("div", "title fx-title");
+  const title = h("div", "title fx-title clamp2");
   const bar = h("div", "fx-toolbar");
   const search = h("input", "fx-search");
   search.type = "search";
@@ -27,7 +27,9 @@ function renderExplorer({ model, el }) {
   const next = h("button", "button fx-next", "›");
   prev.type = next.type = "button";
   const info = h("span", "muted fx-info", "loading…");
-  bar.append(search, sort, gridBtn, treeBtn, prev, info, next);
+  const pager = h("span", "fx-pager");  // pages of the card grid (hidden in the tree view)
+  pager.append(prev, info, next);
+  bar.append(search, sort, gridBtn, treeBtn, pager);
   const main = h("div", "fx-main");
   const grid = h("div", "fx-grid");
   const tree = h("div", "fx-tree");
@@ -96,7 +98,11 @@ function renderExplorer({ model, el }) {
     c.appendChild(st);
     c.appendChild(utbdHist(b.hist, 160, 26));
     const ul = h("ul", "fx-card-top");
-    b.top.forEach((t) => ul.appendChild(h("li", "", t.title)));
+    b.top.forEach((t) => {
+      const li = h("li", "", t.title);
+      li.title = t.title || "";
+      ul.appendChild(li);
+    });
     c.appendChild(ul);
     c.addEventListener("click", () => select(b.feature));
     c.addEventListener("keydown", (ev) => {
@@ -125,10 +131,12 @@ function renderExplorer({ model, el }) {
     treeLoaded = true;
     tree.replaceChildren(h("div", "muted", "loading families…"));
     try {
+      // {families: [...], why: "..."}: why there are none, when there are none
       const { result } = await call("tree", {});
-      tree.replaceChildren(h("div", "muted", `${result.length} top-level families`));
-      result.forEach((n) => tree.appendChild(treeNode(n)));
-      if (!result.length) tree.appendChild(h("div", "muted", "No families were found."));
+      const fams = result.families || [];
+      if (fams.length) tree.replaceChildren(h("div", "muted", `${fams.length} top-level families`));
+      else tree.replaceChildren(h("div", "muted fx-no-families", result.why || "no families"));
+      fams.forEach((n) => tree.appendChild(treeNode(n)));
     } catch (e) {
       treeLoaded = false;
       tree.replaceChildren(h("div", "error", String(e.message || e)));
@@ -139,6 +147,7 @@ function renderExplorer({ model, el }) {
     const v = model.get("view");
     grid.style.display = v === "tree" ? "none" : "";
     tree.style.display = v === "tree" ? "" : "none";
+    pager.style.display = v === "tree" ? "none" : "";
     gridBtn.classList.toggle("utbd-active", v !== "tree");
     treeBtn.classList.toggle("utbd-active", v === "tree");
     if (v === "tree") drawTree();
@@ -154,7 +163,7 @@ function renderExplorer({ model, el }) {
   }
 
   function drawTitle() {
-    title.textContent = model.get("title") || "";
+    utbdLongText(title, model.get("title") || "", "clamp2");
     title.style.display = model.get("title") ? "" : "none";
   }
 

@@ -20,10 +20,10 @@ from collections import Counter
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['STOPWORDS', 'LABEL_SYSTEM', 'corpus_frame', 'label_split', 'tokenize', 'TermIndex', 'terms_label', 'offline_labels',
-           'label_scores', 'default_embedder', 'EmbeddingPredictor', 'score_labels', 'clean_mask', 'label_prompt',
-           'predict_prompt', 'clean_label', 'parse_predictions', 'AnswerStore', 'LLMLabeller', 'save_labels',
-           'load_labels']
+__all__ = ['STOPWORDS', 'LABEL_SYSTEM', 'corpus_frame', 'label_split', 'tokenize', 'TermIndex', 'cap_label', 'terms_label',
+           'offline_labels', 'label_scores', 'default_embedder', 'EmbeddingPredictor', 'score_labels', 'clean_mask',
+           'label_prompt', 'predict_prompt', 'clean_label', 'parse_predictions', 'AnswerStore', 'LLMLabeller',
+           'save_labels', 'load_labels']
 
 # %% ../../nbs/features/02_labels.ipynb #63b26b64
 import numpy as np
@@ -140,8 +140,20 @@ class TermIndex:
                 for i in range(len(doc_sets))]
 
 # %% ../../nbs/features/02_labels.ipynb #74090898
+def cap_label(label: str, # any label
+              max_chars: int = 60, # at most this many characters, the ellipsis included
+             ) -> str:
+    "`label` on one line, cut at a word boundary (inside a word too long for one) with \"…\" when longer than `max_chars`."
+    t = " ".join(str(label).split())
+    if len(t) <= max_chars: return t
+    cut = t[:max(max_chars - 1, 1)]
+    i = cut.rfind(" ")
+    if i >= len(cut) // 2: cut = cut[:i]
+    return cut.rstrip(" ,;:") + "…"
+
 def terms_label(terms, # `(term, score, n_docs)` candidates, best first
                 n_terms: int = 3, # terms in the label
+                max_chars: int = 60, # longer labels are cut at a word boundary with "…" (`cap_label`)
                ) -> str:
     "Join the best non-overlapping terms into a short label (a bigram absorbs its words)."
     shared = [t for t in terms if t[2] >= 2] or list(terms)
@@ -151,7 +163,7 @@ def terms_label(terms, # `(term, score, n_docs)` candidates, best first
         if any(words & set(c.split()) for c in chosen): continue
         chosen.append(term)
         if len(chosen) == n_terms: break
-    return ", ".join(chosen)
+    return cap_label(", ".join(chosen), max_chars)
 
 # %% ../../nbs/features/02_labels.ipynb #9e8e0621
 def offline_labels(stats: FeatureStats, # statistics of the features
@@ -160,13 +172,14 @@ def offline_labels(stats: FeatureStats, # statistics of the features
                    n_label: int = 5, # top documents read per feature
                    n_terms: int = 3, # terms in a label
                    index: TermIndex | None = None, # a prebuilt term index of the corpus (built if None)
+                   max_chars: int = 60, # labels longer than this are cut at a word boundary with "…"
                   ) -> pd.Series:
     "Label features offline with the distinctive terms of their top documents (c-TF-IDF); a Series by feature."
     df = corpus_frame(corpus, stats.n_docs)
     feats = _features(stats, features)
     index = index or TermIndex(df.text.tolist())
     sets = [label_split(stats, f, n_label)["label_top"] for f in feats]
-    labels = [terms_label(c, n_terms) for c in index.distinctive(sets)]
+    labels = [terms_label(c, n_terms, max_chars) for c in index.distinctive(sets)]
     return pd.Series(labels, index=pd.Index(feats, name="feature"), name="label", dtype=object)
 
 def _features(stats, features):

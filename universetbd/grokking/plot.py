@@ -19,6 +19,7 @@ import pandas as pd
 # %% ../../nbs/grokking/03_plot.ipynb #6e28f141
 from ..core import InputError
 from ..charts import chart_svg, offline_chart, save_chart
+from ..widgets import shorten
 from .fit import (FitResult, GrokkingMetrics, fit_transition, grokking_metrics, power_law_fit,
                                       task_levels, threshold_epoch)
 
@@ -88,7 +89,9 @@ def grokking_chart(epochs, # times
                    alt.Chart(g).mark_text(dy=-8, fontSize=11, color="#333").encode(x="xm:Q", y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 1.02])), text="label:N")]
     return (alt.layer(*layers)
             .properties(width=width, height=height,
-                        title=alt.Title(f"{title} · epoch {_fmt(hi if n else 0, 6)} · {n} points", subtitle=sub, anchor="start"))
+                        # a long title is cut ("…") so the epoch count stays in view; `limit` stops any title at the chart's width
+                        title=alt.Title(f"{shorten(title, max(16, width // 10))} · epoch {_fmt(hi if n else 0, 6)} · {n} points",
+                                        subtitle=sub, anchor="start", limit=width + 60))
             .configure_view(strokeWidth=0))
 
 # %% ../../nbs/grokking/03_plot.ipynb #82ad4a2a
@@ -230,4 +233,4 @@ def sweep_chart(table: pd.DataFrame, # e.g. from `grokking_table`
         **enc, **({"color": alt.Color(f"{color}:O" if color else None)} if color else {}), tooltip=list(pts.columns))
     ln = alt.Chart(line).mark_line(color="black", strokeDash=[5, 3]).encode(**enc)
     sub = f"{y} ∝ {x}^{fit['k']:.2f}  (log-log r = {fit['r']:.2f}, n = {fit['n']}" + (f", {int((~ok).sum())} left out)" if (~ok).sum() else ")")
-    return alt.layer(scat, ln).properties(width=width, height=height, title=alt.Title(title, subtitle=sub, anchor="start"))
+    return alt.layer(scat, ln).properties(width=width, height=height, title=alt.Title(title, subtitle=sub, anchor="start", limit=width + 60))

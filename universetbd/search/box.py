@@ -17,7 +17,7 @@ import traitlets
 
 # %% ../../nbs/search/06_box.ipynb #95a3ee60
 from ..core import InputError, NotConfiguredError
-from ..widgets import Widget, css_class, escape, rpc
+from ..widgets import Widget, css_class, escape, rpc, shorten, STATIC_WRAP
 from .steering import SteeringSearch, frame_of
 from ..llm import HOW_TO_CONFIGURE, LLM, resolve_settings
 from .literature import LiteratureSearch, answer_question, corpus_texts
@@ -34,6 +34,10 @@ def _num(x):
 def _int(x):
     v = _num(x)
     return None if v is None else int(v)
+
+def _feature(index, label, **more) -> dict:
+    "A feature for the front end; `name` (\"#12 label\") tells apart features that share a label, everywhere it is shown."
+    return {"index": int(index), "label": str(label), "name": f"#{int(index)} {label}", **more}
 
 # %% ../../nbs/search/06_box.ipynb #9fdfecd2
 class SearchBox(Widget):
@@ -90,19 +94,17 @@ class SearchBox(Widget):
         if self._texts is None:
             col = "abstract" if "abstract" in self.frame.columns else None
             self._texts = (self.frame[col].fillna("").astype(str).tolist() if col else corpus_texts(self.frame))
-        t = self._texts[row]
-        return t if len(t) <= self.snippet_chars else t[: self.snippet_chars].rsplit(" ", 1)[0] + " …"
+        return shorten(self._texts[row], self.snippet_chars)  # a long first word is cut, not dropped
 
     def _rows(self, res) -> list[dict]:
         out = []
         f = self.frame
         for r, (row, did, s, sim, df) in enumerate(zip(res.indices, res.ids, res.scores, res.similarity, res.doc_features)):
             rec = f.iloc[int(row)]
-            out.append({"rank": r + 1, "id": str(did), "title": str(rec.get("title", "") or rec.get("text", ""))[:300],
+            out.append({"rank": r + 1, "id": str(did), "title": shorten(rec.get("title", "") or rec.get("text", ""), 300),
                         "year": _int(rec.get("year")), "citations": _int(rec.get("citations")),
                         "score": _num(s), "similarity": _num(sim), "snippet": self._snippet(int(row)),
-                        "feature": None if df is None else {"index": int(df["index"]), "label": str(df["label"]),
-                                                            "activation": _num(df["activation"])}})
+                        "feature": None if df is None else _feature(df["index"], df["label"], activation=_num(df["activation"]))})
         return out
 
     # ---- browser-callable ------------------------------------------------------------------------
@@ -128,14 +130,14 @@ class SearchBox(Widget):
         if res.features: self.slider_max = max(1.0, 2.0 * max(f["activation"] for f in res.features))
         return {"query_id": qid, "query": self.query, "mode": res.mode, "cos": _num(res.cos),
                 "results": self._rows(res),
-                "features": [{"index": f["index"], "label": f["label"], "activation": _num(f["activation"])} for f in res.features],
-                "edits": [{"index": e["feature"], "label": e["label"], "value": _num(e["value"])} for e in res.edits],
+                "features": [_feature(f["index"], f["label"], activation=_num(f["activation"])) for f in res.features],
+                "edits": [_feature(e["feature"], e["label"], value=_num(e["value"])) for e in res.edits],
                 "timings": {k_: _num(v) for k_, v in res.timings.items()}, "slider_max": self.slider_max}
 
     @rpc
     def find_features(self, text: str, limit: int = 8) -> list:
         "Features whose label contains `text`."
-        return self.engine.engine.find_features(text, limit)
+        return [_feature(f["index"], f["label"]) for f in self.engine.engine.find_features(text, limit)]
 
     @rpc
     def vote(self, doc_id: str, # the voted result
@@ -171,16 +173,17 @@ class SearchBox(Widget):
 
     # ---- static view -----------------------------------------------------------------------------
     def static_html(self) -> str:
-        head = f'<div class="{css_class("title")}"><b>Search</b> {escape(self.query)}</div>'
+        head = f'<div class="{css_class("title")}" title="{escape(self.query)}"><b>Search</b> {escape(shorten(self.query, 300))}</div>'
         if self.last is None:
             body = f'<p class="{css_class("muted")}">Steerable search over {self.n_docs} documents (run the notebook to search).</p>'
         else:
-            items = "".join(f'<li><b>{escape(r["title"])}</b> <span class="{css_class("muted")}">{escape(r["year"] or "")}'
+            items = "".join(f'<li><b title="{escape(r["title"])}">{escape(r["title"])}</b> <span class="{css_class("muted")}">{escape(r["year"] or "")}'
                             f' · {escape(r["citations"] if r["citations"] is not None else "–")} citations'
                             f' · score {escape("–" if r["score"] is None else format(r["score"], ".3f"))}</span>'
                             f'<div>{escape(r["snippet"])}</div></li>' for r in self._rows(self.last))
-            feats = " ".join(f'<span class="{css_class("chip")}">{escape(f["label"])} {f["activation"]:.2f}</span>'
-                             for f in self.last.features)
+            names = [_feature(f["index"], f["label"])["name"] for f in self.last.features]
+            feats = " ".join(f'<span class="{css_class("chip")}" title="{escape(n)}">{escape(shorten(n, 80))} {f["activation"]:.2f}</span>'
+                             for n, f in zip(names, self.last.features))
             body = f"<div>{feats}</div><ol>{items}</ol>"
         return (f'<div class="{css_class("root", "static", "search-box")}" style="font-family:system-ui,sans-serif;'
-                f'font-size:13px">{head}{body}</div>')
+                f'font-size:13px;{STATIC_WRAP}">{head}{body}</div>')

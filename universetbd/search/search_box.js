@@ -101,6 +101,7 @@ function render({ model, el }) {
       status.textContent = `${result.results.length} results · ${result.mode} · ${ms.toFixed(0)} ms`;
     }).catch((e) => {
       error.textContent = String(e.message || e);
+      status.textContent = "";
     }).finally(() => {
       inFlight = false;
       root.classList.remove("utbd-busy");
@@ -108,6 +109,15 @@ function render({ model, el }) {
     });
   }
   function newQuery() {
+    // a new search starts with a clean slate: no old error, no "thank you, logged" from the last feedback
+    error.textContent = "";
+    fbStatus.textContent = "";
+    if (!input.value.trim()) {
+      status.textContent = "type a query first";
+      input.focus();
+      return;
+    }
+    status.textContent = "searching…";
     currentQuery = input.value;
     edits = {};
     features = [];
@@ -122,7 +132,7 @@ function render({ model, el }) {
     const byIndex = new Map(features.map((f) => [f.index, f]));
     for (const f of result.features) {
       if (!byIndex.has(f.index)) {
-        const nf = { index: f.index, label: f.label, activation: f.activation, value: f.activation, added: false };
+        const nf = { index: f.index, label: f.label, name: f.name, activation: f.activation, value: f.activation, added: false };
         features.push(nf); byIndex.set(f.index, nf);
       }
     }
@@ -138,8 +148,9 @@ function render({ model, el }) {
     for (const f of features) {
       const chip = h("div", "chip sb-feature" + (f.index in edits ? " sb-edited" : ""));
       chip.dataset.index = String(f.index);
-      const name = h("span", "sb-feature-label", f.label);
-      name.title = `feature ${f.index}`;
+      // "#12 label" (from the kernel): features that share a label are told apart; long ones end in "…"
+      const name = utbdLongText(h("span", "sb-feature-label"), f.name, "ellipsis");
+      name.title = f.name;
       const val = h("span", "sb-feature-value muted", utbdFmt(f.value, 2));
       const slider = h("input", "sb-slider");
       slider.type = "range";
@@ -176,12 +187,13 @@ function render({ model, el }) {
     li.dataset.id = r.id;
     const head = h("div", "sb-result-head");
     const title = h("span", "sb-title", r.title);
+    title.title = r.title;
     const meta = h("span", "sb-meta muted",
       ` ${r.year ?? "–"} · ${r.citations ?? "–"} citations · score ${utbdFmt(r.score, 3)}`);
     head.append(title, meta);
     if (r.feature) {
-      const fchip = h("span", "chip sb-doc-feature", `${r.feature.label} ${utbdFmt(r.feature.activation, 2)}`);
-      fchip.title = "the query feature strongest in this paper";
+      const fchip = h("span", "chip sb-doc-feature ellipsis", `${r.feature.name} ${utbdFmt(r.feature.activation, 2)}`);
+      fchip.title = `the query feature strongest in this paper: ${r.feature.name}`;
       head.append(fchip);
     }
     const snippet = h("div", "sb-snippet", r.snippet);
@@ -228,11 +240,12 @@ function render({ model, el }) {
       call("find_features", { text }).then(({ result }) => {
         suggestions.replaceChildren();
         for (const f of result) {
-          const b = h("button", "button sb-suggestion", f.label);
+          const b = utbdLongText(h("button", "button sb-suggestion"), f.name, "ellipsis");
+          b.title = f.name;
           b.dataset.index = String(f.index);
           b.addEventListener("click", () => {
             if (!features.some((g) => g.index === f.index))
-              features.push({ index: f.index, label: f.label, activation: 0, value: 0, added: true });
+              features.push({ index: f.index, label: f.label, name: f.name, activation: 0, value: 0, added: true });
             suggestions.replaceChildren();
             addInput.value = "";
             drawFeatures(Number(root.dataset.sliderMax || 1));
@@ -257,6 +270,7 @@ function render({ model, el }) {
   fbBtn.addEventListener("click", () => {
     const text = fbText.value.trim();
     if (!text) return;
+    fbStatus.textContent = "";
     call("send_feedback", { text, query_id: queryId }).then(() => {
       fbText.value = "";
       fbStatus.textContent = "thank you, logged";

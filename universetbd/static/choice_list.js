@@ -7,11 +7,13 @@ function render({ model, el }) {
   el.appendChild(root);
 
   function draw() {
-    title.textContent = model.get("title") || "";
+    utbdLongText(title, model.get("title") || "", "clamp2");
     title.style.display = model.get("title") ? "" : "none";
     list.replaceChildren();
     model.get("items").forEach((text, i) => {
-      const li = h("li", "choice-item", text);
+      // a long item ends after three lines with "…" (the full text on hover)
+      const li = h("li", "choice-item");
+      li.appendChild(utbdLongText(h("span", "choice-text"), text, "clamp3"));
       li.dataset.index = String(i);
       li.setAttribute("role", "option");
       if (i === model.get("selected")) li.classList.add("utbd-selected");

@@ -42,3 +42,12 @@ function utbdFmt(x, digits = 3) {
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(2);
   return Number(x).toPrecision(digits).replace(/\.?0+$/, "");
 }
+
+/** Show `text` in `el`, cut by CSS (a utbd-clamp2/3 or utbd-ellipsis class), with the full text on hover. */
+function utbdLongText(el, text, cls = "clamp2") {
+  el.textContent = text === undefined || text === null ? "" : String(text);
+  el.classList.add(...utbdClass(cls).split(" "));
+  if (el.textContent.length > 40) el.title = el.textContent;
+  else el.removeAttribute("title");
+  return el;
+}

@@ -1,0 +1,176 @@
+"""Every widget holds any text: 5,000-character labels and titles, 3,000-character unbroken words and hostile HTML
+(fixture long_text.ipynb) never make a widget, its output area or a scroll pane inside it scroll sideways, live in
+JupyterLab or as a static snapshot opened on its own; no script runs from data. Also: features sharing a label are
+told apart, the search box says so on a blank query and clears old status lines, and the explorer's family tree
+without families hides the pager and says why."""
+from playwright.sync_api import expect
+
+from .conftest import ARTIFACTS
+
+# Elements that should never scroll sideways: the element itself, its output area, and every scroll pane inside it.
+# (Elements that clip with an ellipsis, overflow: hidden, are meant to be wider inside and are not checked.)
+_SIDEWAYS = """el => {
+  const bad = [];
+  const check = (e, what) => {
+    if (e.scrollWidth > e.clientWidth + 1) bad.push(`${what} <${e.tagName.toLowerCase()} class="${e.className?.baseVal ?? e.className}"> scrollWidth ${e.scrollWidth} > clientWidth ${e.clientWidth}`);
+  };
+  check(el, "root");
+  const out = el.closest(".jp-OutputArea-output");
+  if (out) check(out, "output area");
+  el.querySelectorAll("*").forEach((e) => {
+    const s = getComputedStyle(e);
+    if (["auto", "scroll"].includes(s.overflowX) && e.clientWidth > 0) check(e, "scroll pane");
+  });
+  if (bad.length) {  // name the widest elements, to say what stretched it
+    const w = el.clientWidth;
+    [...el.querySelectorAll("*")].filter((e) => e.getBoundingClientRect().width > w + 1)
+      .slice(-3).forEach((e) => bad.push(`  too wide: <${e.tagName.toLowerCase()} class="${e.className?.baseVal ?? e.className}"> ${Math.round(e.getBoundingClientRect().width)} px`));
+  }
+  return bad;
+}"""
+
+
+def _no_sideways(locator, name):
+    bad = locator.evaluate(_SIDEWAYS)
+    assert not bad, f"{name} scrolls sideways:\n" + "\n".join(bad)
+
+
+def _no_elements_from_data(root):
+    assert root.locator("img").count() == 0
+    assert root.locator("script").count() == 0
+
+
+def test_long_text_live(notebook):
+    nb = notebook("long_text.ipynb")
+    nb.run_all(timeout=240_000)
+    out = lambda i: nb.cell_output(i)
+
+    # ChoiceList: long items and title wrap inside the list
+    cl = out(1).locator(".utbd-root.utbd-choice-list")
+    expect(cl.locator(".utbd-choice-item")).to_have_count(4, timeout=60_000)
+    _no_sideways(cl, "ChoiceList")
+    nb.screenshot("long_text_choice_list", cl)
+
+    # FeatureExplorer: grid and the detail pane of feature 0 (5,000-character label, long titles, long-word snippet)
+    ex = out(2).locator(".utbd-root.utbd-feature-explorer")
+    expect(ex).to_have_attribute("data-ready", "1", timeout=60_000)
+    detail = ex.locator('.utbd-fx-detail .utbd-fc-card[data-feature="0"]')
+    expect(detail).to_be_visible(timeout=30_000)
+    # the document starting with a 3,000-character word keeps a (cut) snippet, not an empty one
+    snippets = detail.locator(".utbd-fc-snippet").evaluate_all("els => els.map(e => e.textContent)")
+    assert any(s.startswith("A WWWW") and s.endswith("…") and len(s) > 200 for s in snippets), snippets[:3]
+    assert all(s.strip() for s in snippets)
+    # a long title is shown in full on hover
+    head = ex.locator('.utbd-fx-card[data-feature="0"] .utbd-fx-card-head')
+    assert len(head.get_attribute("title")) > 5000
+    _no_sideways(ex, "FeatureExplorer (grid + detail)")
+    _no_elements_from_data(ex)
+    nb.screenshot("long_text_explorer_detail", ex)
+    # features sharing a label are told apart by their numbers, on cards and links
+    ex.locator(".utbd-fx-search").fill("shared label")
+    expect(ex).to_have_attribute("data-query", "shared label", timeout=15_000)
+    heads = ex.locator(".utbd-fx-grid .utbd-fx-card-head").all_inner_texts()
+    assert len(heads) == 8 and len(set(heads)) == 8, heads
+    # family tree with long labels
+    ex.locator(".utbd-fx-view-tree").click()
+    expect(ex.locator(".utbd-fx-tree .utbd-fx-fam").first).to_be_visible(timeout=15_000)
+    expect(ex.locator(".utbd-fx-pager")).to_be_hidden()
+    _no_sideways(ex, "FeatureExplorer (tree + detail)")
+    nb.screenshot("long_text_explorer_tree", ex)
+
+    # FeatureCard of feature 0
+    card = out(3).locator(".utbd-root.utbd-feature-card")
+    expect(card.locator('.utbd-fc-card[data-feature="0"]')).to_be_visible(timeout=30_000)
+    nb.screenshot("long_text_feature_card", card)
+    card.locator("details").evaluate_all("els => els.forEach(d => d.open = true)")  # quantile and zero documents too
+    _no_sideways(card, "FeatureCard")
+    _no_elements_from_data(card)
+
+    # Explorer without families, tree view: no pager, a message that says why
+    bare = out(4).locator(".utbd-root.utbd-feature-explorer")
+    expect(bare.locator(".utbd-fx-tree")).to_contain_text("no families", timeout=30_000)
+    expect(bare.locator(".utbd-fx-pager")).to_be_hidden()
+    expect(bare.locator(".utbd-fx-info")).to_be_hidden()
+    nb.screenshot("long_text_explorer_no_families", bare)
+
+    # SearchBox: long/hostile labels on chips, a long title and a long-word snippet
+    box = out(5).locator(".utbd-root.utbd-search-box")
+    query = next(t for t in nb.output_text(5) if "QUERY=" in t).split("QUERY=")[1].splitlines()[0]
+    box.locator(".utbd-sb-query").fill(query)
+    box.locator(".utbd-sb-go").click()
+    expect(box.locator(".utbd-sb-result").first).to_be_visible(timeout=60_000)
+    expect(box.locator(".utbd-sb-feature").first).to_be_visible()
+    box.locator(".utbd-sb-add-input").fill("shared")
+    sugg = box.locator(".utbd-sb-suggestion")
+    expect(sugg.first).to_be_visible(timeout=15_000)
+    texts = sugg.all_inner_texts()
+    assert len(texts) > 1 and len(set(texts)) == len(texts), f"suggestions look the same: {texts}"
+    sugg.nth(0).click()
+    box.locator(".utbd-sb-add-input").fill("shared")
+    expect(sugg.first).to_be_visible(timeout=15_000)
+    sugg.nth(1).click()
+    chips = box.locator(".utbd-sb-feature").all_inner_texts()
+    assert len(set(chips)) == len(chips), f"feature chips look the same: {chips}"
+    box.locator(".utbd-sb-add-input").fill("dark matter")  # the 5,000-character label as a suggestion
+    expect(sugg.first).to_be_visible(timeout=15_000)
+    _no_sideways(box, "SearchBox")
+    _no_elements_from_data(box)
+    nb.screenshot("long_text_search_box", box)
+
+    # SearchBox status: a blank query says so and runs nothing; a new search clears "thank you, logged"
+    searches = box.get_attribute("data-searches")
+    box.locator(".utbd-sb-feedback-text").fill("very useful")
+    box.locator(".utbd-sb-feedback-send").click()
+    expect(box.locator(".utbd-sb-feedback-status")).to_contain_text("logged", timeout=15_000)
+    box.locator(".utbd-sb-query").fill("   ")
+    box.locator(".utbd-sb-go").click()
+    expect(box.locator(".utbd-sb-status")).to_contain_text("type a query first")
+    assert box.get_attribute("data-searches") == searches
+    box.locator(".utbd-sb-query").fill(query)
+    box.locator(".utbd-sb-query").press("Enter")
+    expect(box.locator(".utbd-sb-status")).to_contain_text("results", timeout=30_000)
+    expect(box.locator(".utbd-sb-feedback-status")).to_have_text("")
+    assert box.get_attribute("data-searches") != searches
+
+    # HeadOverlapHeatmap and GrokkingPlot titles, an offline chart's title
+    hm = out(6).locator(".utbd-root.utbd-head-overlap")
+    expect(hm.locator(".utbd-ho-cell")).to_have_count(24, timeout=30_000)
+    _no_sideways(hm, "HeadOverlapHeatmap")
+    _no_elements_from_data(hm)
+    nb.screenshot("long_text_heatmap", hm)
+    for i, name in ((7, "grokking"), (8, "chart")):
+        svg = out(i).locator(".vega-embed svg")
+        expect(svg).to_be_visible(timeout=60_000)
+        _no_sideways(out(i).locator(".vega-embed"), name)
+        nb.screenshot(f"long_text_{name}", out(i))
+    expect(out(9)).to_contain_text("STATIC")
+    nb.assert_clean()
+
+
+def test_long_text_static(notebook, browser, lab):
+    """Each widget's static snapshot, opened on its own in an 800 px wide page, does not scroll sideways."""
+    if len(list(lab.root.glob("long_text_static_*.html"))) < 7:  # written by the fixture's last cell
+        nb = notebook("long_text.ipynb")
+        nb.run_all(timeout=240_000)
+        expect(nb.cell_output(9)).to_contain_text("STATIC")
+        nb.assert_clean()
+    ctx = browser.new_context(viewport={"width": 800, "height": 900})
+    try:
+        page = ctx.new_page()
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        names = sorted(p.name for p in lab.root.glob("long_text_static_*.html"))
+        assert len(names) == 7, names
+        for name in names:
+            html = (lab.root / name).read_text()
+            page.set_content(f'<!doctype html><html><body style="margin:8px">{html}</body></html>')
+            _no_sideways(page.locator("html"), name)
+            _no_sideways(page.locator("body"), name)
+            root = page.locator(".utbd-root").first
+            _no_sideways(root, name)
+            assert page.locator("img").count() == 0 and page.locator("body script").count() == 0, name
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{name.removesuffix('.html')}.png"), full_page=True)
+        assert not dialogs, dialogs
+    finally:
+        ctx.close()
