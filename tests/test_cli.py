@@ -142,3 +142,17 @@ def test_grokking_parity(tmp_path):
     assert len(hist) == 40 and {"epoch", "train_acc", "val_acc"} <= set(hist.columns)
     assert len(pd.read_csv(tmp_path / "gp" / "fits.csv")) == 1
     assert cli("grokking", "parity", "--seeds", ",", "-o", tmp_path / "x", check=3).stderr.startswith("universetbd: error")
+
+
+def test_corpus_arxiv_sample_then_embed_reads_the_shipped_vectors(tmp_path):
+    """`corpus arxiv-sample` writes a balanced subset of the shipped sample; `embed` then finds every vector in the
+    cache (the shipped float16 vectors, exactly: a fresh embedding would differ from them by about 1e-3)."""
+    from universetbd.corpus import arxiv_group, arxiv_sample_embeddings, load_corpus
+    env = {"UNIVERSETBD_HOME": str(tmp_path / "home")}
+    p = cli("corpus", "arxiv-sample", "-o", tmp_path / "c.parquet", "--max-docs", 30, "--json", "--quiet", env=env, check=0)
+    assert json.loads(p.stdout)["documents"] == 30
+    corpus = load_corpus(tmp_path / "c.parquet")
+    assert corpus.df["categories"].map(arxiv_group).value_counts().to_dict() == {"astro-ph": 10, "cs.LG": 10, "cs.CL": 10}
+    assert {"title", "abstract", "year", "citations"} <= set(corpus.df.columns)
+    cli("embed", tmp_path / "c.parquet", "-o", tmp_path / "e.npy", "--quiet", env=env, check=0)
+    assert np.array_equal(np.load(tmp_path / "e.npy"), arxiv_sample_embeddings(corpus))

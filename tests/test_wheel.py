@@ -20,6 +20,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 PKG = REPO / "universetbd"
 PROJECT_FILES = ("setup.py", "settings.ini", "pyproject.toml", "README.md", "LICENSE")
+DATA_FILES = ("arxiv_sample.parquet", "arxiv_sample_minilm.npy", "arxiv_sample.json", "README.md")  # universetbd/data/
+MAX_DATA_BYTES = 10_000_000  # what the shipped data may add to the wheel (compressed)
 EXPORT = "export default {{ render: {} }};"  # the line Widget.front_end appends
 pytestmark = pytest.mark.timeout(600)
 
@@ -47,7 +49,12 @@ for cls in set(subclasses(Widget)):
         js, css = cls.front_end()
         widgets[name] = {"module": cls._module, "render": cls._render, "js": js, "css": css}
     except Exception as e: widgets[name] = {"error": f"{type(e).__name__}: {e}"}
-print(json.dumps({"file": universetbd.__file__, "errors": errors, "widgets": widgets,
+try:
+    from universetbd.corpus import arxiv_sample, arxiv_sample_dir
+    corpus, X = arxiv_sample(with_embeddings=True)
+    sample = {"documents": len(corpus), "shape": list(X.shape), "dir": str(arxiv_sample_dir())}
+except Exception as e: sample = {"error": f"{type(e).__name__}: {e}"}
+print(json.dumps({"file": universetbd.__file__, "errors": errors, "widgets": widgets, "sample": sample,
                   "files": {m: getattr(sys.modules.get(m), "__file__", None) for m in mods}}))
 '''
 
@@ -112,6 +119,19 @@ def test_wheel_contains_the_front_end_and_every_module(wheel):
     assert {"universetbd/features/feature_card.js", "universetbd/static/common.js"} <= names
 
 
+def test_wheel_contains_the_data_files(wheel):
+    """The arXiv sample (corpus, embeddings, provenance) ships in the wheel, byte for byte, and stays small."""
+    zf = zipfile.ZipFile(wheel)
+    data = {p.relative_to(REPO).as_posix() for p in (PKG / "data").rglob("*") if p.is_file()
+            and "__pycache__" not in p.parts and not p.name.startswith(".")}
+    assert {f"universetbd/data/{f}" for f in DATA_FILES} <= data, f"the checkout lacks data files: {sorted(data)}"
+    missing = sorted(data - set(zf.namelist()))
+    assert not missing, f"the wheel lacks data files {missing}: add their pattern to package_data in setup.py"
+    for rel in sorted(data): assert zf.read(rel) == (REPO / rel).read_bytes(), f"the wheel's {rel} differs from the checkout's"
+    size = sum(i.compress_size for i in zf.infolist() if i.filename.startswith("universetbd/data/"))
+    assert size < MAX_DATA_BYTES, f"the data files add {size / 1e6:.1f} MB to the wheel (limit {MAX_DATA_BYTES / 1e6:.0f} MB)"
+
+
 def test_installed_wheel_imports_every_module(fresh_env):
     env = fresh_env["env"].resolve()
     assert Path(fresh_env["file"]).resolve().is_relative_to(env), \
@@ -121,6 +141,10 @@ def test_installed_wheel_imports_every_module(fresh_env):
                                 "universetbd.grokking"}
     outside = {m: f for m, f in fresh_env["files"].items() if not f or not Path(f).resolve().is_relative_to(env)}
     assert not outside, f"modules not loaded from the installed wheel: {outside}"
+    sample = fresh_env["sample"]
+    assert "error" not in sample, f"arxiv_sample() fails from the installed wheel: {sample}"
+    assert sample["documents"] == 3000 and sample["shape"] == [3000, 384], sample
+    assert Path(sample["dir"]).resolve().is_relative_to(env), f"the sample was read from {sample['dir']}, not the wheel"
 
 
 def test_installed_widgets_load_their_front_end(fresh_env):

@@ -148,6 +148,10 @@ def cmd_corpus(args) -> dict:
         from universetbd.corpus import default_corpus
         say(args, "reading the offline default corpus (docstrings of the installed scientific Python packages)")
         corpus = default_corpus(max_docs=args.max_docs)
+    elif args.source == "arxiv-sample":
+        from universetbd.corpus import arxiv_sample
+        say(args, "reading the arXiv sample shipped with the package (3,000 CC0 abstracts: astro-ph, cs.LG, cs.CL)")
+        corpus = arxiv_sample(max_docs=args.max_docs)   # also puts its embeddings into the cache: `embed` is instant
     else:
         corpus = read_corpus(args.source, args.columns, args.text_from, args.format, args.make_ids,
                              args.duplicates, args.max_docs)
@@ -292,14 +296,17 @@ def register(subparsers, # the action returned by `add_subparsers`
                     description="Read a corpus file (Parquet, CSV, TSV, JSONL: columns id and text, optional title, "
                                 "year, citations, categories, keywords, authors), validate it and write it as "
                                 "Parquet. Without SOURCE (or with 'default') it builds the offline default corpus: "
-                                "docstrings of the installed scientific Python packages.",
-                    epilog="examples:\n  universetbd corpus -o corpus.parquet --max-docs 2000\n"
+                                "docstrings of the installed scientific Python packages. With 'arxiv-sample' it "
+                                "writes the arXiv sample shipped with the package (3,000 CC0 abstracts from astro-ph, "
+                                "cs.LG and cs.CL; its embeddings are put into the cache, so `embed` computes nothing).",
+                    epilog="examples:\n  universetbd corpus arxiv-sample -o corpus.parquet\n"
+                           "  universetbd corpus -o corpus.parquet --max-docs 2000\n"
                            "  universetbd corpus papers.csv --columns paper_id=id abstract=text -o corpus.parquet\n"
                            "  universetbd corpus papers.jsonl --check")
-    p.add_argument("source", nargs="?", default=None, metavar="SOURCE", help="corpus file, or 'default' / nothing for the offline default corpus")
+    p.add_argument("source", nargs="?", default=None, metavar="SOURCE", help="corpus file, 'arxiv-sample' for the shipped arXiv sample, or 'default' / nothing for the offline default corpus")
     p.add_argument("-o", "--output", metavar="OUT.parquet", help="Parquet file to write (required unless --check)")
     p.add_argument("--check", action="store_true", help="only validate and summarise; write nothing")
-    p.add_argument("--max-docs", type=int, metavar="N", help="keep at most N documents (default corpus: a balanced subset)")
+    p.add_argument("--max-docs", type=int, metavar="N", help="keep at most N documents (default corpus and arXiv sample: a balanced subset)")
     corpus_options(p)
     p.add_argument("--format", choices=["parquet", "csv", "tsv", "jsonl"], help="file format (default: from the extension)")
     p.add_argument("--make-ids", action="store_true", help="number the rows 0, 1, ... when the file has no id column")
