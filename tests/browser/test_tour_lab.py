@@ -38,4 +38,8 @@ def test_tour_widgets_render_in_jupyterlab(notebook, lab):
                       ("tour_head_overlap", heatmap), ("tour_grokking_plot", grok), ("tour_density", charts.first)]:
         loc.scroll_into_view_if_needed()
         nb.screenshot(name, loc)
+    # the README shows the top of the search box (query, sliders, first results)
+    search.scroll_into_view_if_needed()
+    box, top = search.bounding_box(), nb.screenshot("tour_search_box_top", search)
+    page.screenshot(path=str(top), clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": min(box["height"], 900)})
     nb.assert_clean()

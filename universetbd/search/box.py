@@ -178,7 +178,7 @@ class SearchBox(Widget):
             body = f'<p class="{css_class("muted")}">Steerable search over {self.n_docs} documents (run the notebook to search).</p>'
         else:
             items = "".join(f'<li><b title="{escape(r["title"])}">{escape(r["title"])}</b> <span class="{css_class("muted")}">{escape(r["year"] or "")}'
-                            f' · {escape(r["citations"] if r["citations"] is not None else "–")} citations'
+                            f'{"" if r["citations"] is None else " · " + escape(r["citations"]) + " citations"}'
                             f' · score {escape("–" if r["score"] is None else format(r["score"], ".3f"))}</span>'
                             f'<div>{escape(r["snippet"])}</div></li>' for r in self._rows(self.last))
             names = [_feature(f["index"], f["label"])["name"] for f in self.last.features]

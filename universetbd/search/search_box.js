@@ -98,7 +98,8 @@ function render({ model, el }) {
       const ms = performance.now() - t0;
       root.dataset.lastLatencyMs = ms.toFixed(1);
       root.dataset.searches = String(my);
-      status.textContent = `${result.results.length} results · ${result.mode} · ${ms.toFixed(0)} ms`;
+      const kernelMs = result.timings && result.timings.total_ms;  // the search itself (the round trip also waits for a busy kernel)
+      status.textContent = `${result.results.length} results · ${result.mode} · ${(kernelMs ?? ms).toFixed(0)} ms`;
     }).catch((e) => {
       error.textContent = String(e.message || e);
       status.textContent = "";
@@ -189,7 +190,7 @@ function render({ model, el }) {
     const title = h("span", "sb-title", r.title);
     title.title = r.title;
     const meta = h("span", "sb-meta muted",
-      ` ${r.year ?? "–"} · ${r.citations ?? "–"} citations · score ${utbdFmt(r.score, 3)}`);
+      ` ${[r.year, r.citations == null ? null : `${r.citations} citations`, `score ${utbdFmt(r.score, 3)}`].filter((x) => x != null).join(" · ")}`);
     head.append(title, meta);
     if (r.feature) {
       const fchip = h("span", "chip sb-doc-feature ellipsis", `${r.feature.name} ${utbdFmt(r.feature.activation, 2)}`);
