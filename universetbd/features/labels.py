@@ -22,8 +22,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['STOPWORDS', 'LABEL_SYSTEM', 'corpus_frame', 'label_split', 'tokenize', 'TermIndex', 'cap_label', 'terms_label',
            'offline_labels', 'label_scores', 'default_embedder', 'EmbeddingPredictor', 'score_labels', 'clean_mask',
-           'label_prompt', 'predict_prompt', 'clean_label', 'parse_predictions', 'AnswerStore', 'LLMLabeller',
-           'save_labels', 'load_labels']
+           'label_prompt', 'predict_prompt', 'clean_label', 'parse_predictions', 'LLMLabeller', 'save_labels',
+           'load_labels']
 
 # %% ../../nbs/features/02_labels.ipynb #63b26b64
 import numpy as np
@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 # %% ../../nbs/features/02_labels.ipynb #4d6de6f7
 from ..core import InputError, atomic_path, atomic_write, check_finite, data_dir, progress, require
-from ..llm import LLM
+from ..llm import MODEL_ENV, LLM, AnswerStore, LocalLLM, is_local_spec
 from .stats import FeatureStats, _top_per_row
 
 # %% ../../nbs/features/02_labels.ipynb #b6f9a5f8
@@ -338,111 +338,34 @@ def parse_predictions(answer: str, # the model's answer
     out[:min(n, len(vals))] = vals[:n]
     return out
 
-# %% ../../nbs/features/02_labels.ipynb #c2335b34
-class AnswerStore:
-    "A key -> answer store in one SQLite file that threads and processes share safely (WAL journal where possible)."
-    def __init__(self, path, # the SQLite file, e.g. `<cache dir>/answers.sqlite` (created if needed)
-                 timeout: float = 30.0, # seconds a writer waits for another one's lock
-                ):
-        self.path, self.timeout, self._warned = Path(path), timeout, False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try: self._init()
-        except sqlite3.OperationalError as e: self._give_up(e)
-        except sqlite3.DatabaseError as e:  # not a database (a truncated or foreign file): keep it aside, start fresh
-            bad = self.path.with_name(f"{self.path.name}.corrupt-{os.getpid()}-{int(time.time())}")
-            warnings.warn(f"the LLM answer cache {self.path} is unreadable ({e}): moved it to {bad.name} and started "
-                          f"an empty one (the answers it held will be asked again)")
-            with contextlib.suppress(OSError): os.replace(self.path, bad)
-            try: self._init()
-            except sqlite3.DatabaseError as e: self._give_up(e)
-
-    def __repr__(self): return f"AnswerStore({str(self.path)!r})"
-
-    def _connect(self):
-        return contextlib.closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None))
-
-    def _init(self):
-        with self._connect() as con:
-            try: mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            except sqlite3.OperationalError: mode = None  # e.g. locked, or no shared memory: stay with the rollback journal
-            self.journal = str(mode or con.execute("PRAGMA journal_mode").fetchone()[0]).lower()
-            con.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT NOT NULL)")
-            con.execute("SELECT count(*) FROM answers").fetchone()
-
-    def _give_up(self, e):
-        warnings.warn(f"the LLM answer cache {self.path} cannot be used ({e}): answers are kept in memory only; "
-                      f"check the directory's permissions and free space, or pass cache_dir= another directory")
-        self.path = None
-
-    def _failed(self, what, e):
-        if not self._warned:
-            self._warned = True
-            warnings.warn(f"could not {what} the LLM answer cache {self.path} ({e}); continuing without it for these answers")
-
-    def get(self, key: str) -> str | None:
-        "The answer stored under `key`, or None."
-        if self.path is None: return None
-        try:
-            with self._connect() as con: row = con.execute("SELECT answer FROM answers WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error as e: self._failed("read", e); return None
-        return None if row is None else row[0]
-
-    def put(self, key: str, answer: str):
-        "Store one answer (its own short transaction)."
-        self.update({key: answer})
-
-    def update(self, answers: dict, # key -> answer
-               replace: bool = True, # overwrite existing keys (False: keep them)
-              ):
-        "Store many answers in one transaction."
-        if self.path is None or not answers: return
-        sql = f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO answers (key, answer) VALUES (?, ?)"
-        try:
-            with self._connect() as con:
-                con.execute("BEGIN IMMEDIATE")
-                try: con.executemany(sql, [(str(k), str(v)) for k, v in answers.items()]); con.execute("COMMIT")
-                except BaseException: con.execute("ROLLBACK"); raise
-        except sqlite3.Error as e: self._failed("write to", e)
-
-    def __len__(self) -> int:
-        if self.path is None: return 0
-        with self._connect() as con: return con.execute("SELECT count(*) FROM answers").fetchone()[0]
-
-    def import_json(self, path, # an `answers.json` of earlier versions (a JSON object key -> answer)
-                   ) -> int:
-        "Copy the answers of an old JSON cache in (existing keys win), then rename the file `*.imported`; the count copied."
-        path = Path(path)
-        try:
-            old = json.loads(path.read_text())
-            if not isinstance(old, dict): raise ValueError(f"a JSON {type(old).__name__}, not an object")
-        except (OSError, ValueError) as e:
-            warnings.warn(f"the old LLM answer cache {path} is unreadable ({e}); it was skipped and renamed {path.name}.corrupt")
-            with contextlib.suppress(OSError): os.replace(path, path.with_name(path.name + ".corrupt"))
-            return 0
-        answers = {k: v for k, v in old.items() if isinstance(v, str)}
-        self.update(answers, replace=False)
-        if self.path is not None:
-            with contextlib.suppress(OSError): os.replace(path, path.with_name(path.name + ".imported"))
-        return len(answers)
-
 # %% ../../nbs/features/02_labels.ipynb #f1c394ab
 class LLMLabeller:
-    "Label and score features with an OpenAI-compatible chat model (authors' protocol), cached and concurrent."
-    def __init__(self, client=None, # an `openai.OpenAI`-like client (default: built from the settings below)
-                 model: str | None = None, # model name (default: $UNIVERSETBD_LLM_MODEL)
+    "Label and score features with a chat model (authors' protocol): an endpoint or a `LocalLLM`, cached, concurrent or batched."
+    def __init__(self, client=None, # an `openai.OpenAI`-like client, or any chat model with `.chat(messages)` (`LLM`, `LocalLLM`)
+                 model: str | None = None, # model name (default: $UNIVERSETBD_LLM_MODEL; `local:<model>`: a `LocalLLM`)
                  base_url: str | None = None, # endpoint (default: $UNIVERSETBD_LLM_BASE_URL)
                  api_key: str | None = None, # key (default: the key rule of `universetbd.llm`); kept only inside the client
-                 max_workers: int = 8, # concurrent requests
+                 max_workers: int = 8, # concurrent requests (models without `chat_many`)
                  retries: int = 3, # client retries of connection errors, 429 and 5xx (never 400/401/403)
                  cache_dir=None, # directory of the answer cache (default: data_dir("llm_cache")); False: memory only
                  max_chars: int = 1200, # characters of each document shown to the model
-                 temperature: float = 0.0, # sampling temperature
+                 temperature: float = 0.0, # sampling temperature (of the model built here)
                  seed: int = 0, # seed of the order of held-out documents (drawn per feature from it)
+                 llm=None, # a chat model with `.chat(messages, max_tokens=)`, batched through `.chat_many` when it has one
+                 max_tokens: int | None = None, # answer length limit per request (None: the model's default)
                 ):
         if not isinstance(seed, (int, np.integer)) or seed < 0: raise InputError(f"seed must be an integer >= 0, got {seed!r}")
-        self.llm = LLM(base_url, model, api_key, client=client, temperature=temperature, max_retries=retries)
-        self.client, self.model, self.max_workers, self.retries = self.llm._client, self.llm.model, max_workers, retries
-        self.base_url, self.max_chars, self.temperature, self.seed = self.llm.base_url, max_chars, temperature, int(seed)
+        if llm is None and callable(getattr(client, "chat", None)): llm, client = client, None  # a chat model, not a client
+        if llm is None:
+            spec = model or (os.environ.get(MODEL_ENV) or "").strip()
+            if is_local_spec(spec) and client is None: llm = LocalLLM(spec, temperature=temperature, cache=False)  # cached here
+            else: llm = LLM(base_url, model, api_key, client=client, temperature=temperature, max_retries=retries)
+        elif not callable(getattr(llm, "chat", None)):
+            raise InputError(f"llm= must have a .chat(messages) method (e.g. universetbd.llm.LLM or LocalLLM), got {type(llm).__name__}")
+        self.llm, self.max_tokens = llm, max_tokens
+        self.client, self.model = getattr(llm, "_client", None), str(getattr(llm, "model", None) or type(llm).__name__)
+        self.base_url, self.temperature = getattr(llm, "base_url", None), getattr(llm, "temperature", temperature)
+        self.max_workers, self.retries, self.max_chars, self.seed = max_workers, retries, max_chars, int(seed)
         self._memory, self._lock, self.n_unparsed = {}, threading.Lock(), 0
         self.store = None
         if cache_dir is not False:
@@ -459,18 +382,40 @@ class LLMLabeller:
         return f"LLMLabeller|{self.model}|{self.base_url}|t={self.temperature}|chars={self.max_chars}|seed={self.seed}"
 
     def _key(self, messages):
-        return hashlib.blake2b(json.dumps([self.model, self.temperature, messages]).encode(), digest_size=16).hexdigest()
+        extra = [] if self.max_tokens is None else [self.max_tokens]  # keys of earlier versions stay valid
+        return hashlib.blake2b(json.dumps([self.model, self.temperature, messages, *extra]).encode(), digest_size=16).hexdigest()
+
+    def _cached(self, key):
+        answer = self._memory.get(key)
+        if answer is None and self.store is not None: answer = self.store.get(key)
+        return answer
 
     def chat(self, messages: list[dict]) -> str:
         "One cached chat completion (`universetbd.llm.LLMError` when the endpoint fails)."
-        key = self._key(messages)
-        answer = self._memory.get(key)
-        if answer is None and self.store is not None: answer = self.store.get(key)
-        if answer is None:
-            answer = self.llm.chat(messages, max_tokens=None)
-            if self.store is not None: self.store.put(key, answer)  # at once: nothing is lost if the run stops
-        self._memory[key] = answer
-        return answer
+        return self.chat_many([messages])[0]
+
+    def chat_many(self, conversations, # a list of message lists
+                 ) -> list[str]:
+        "Cached answers to many conversations: in batches (`llm.chat_many`) or concurrent requests; each stored as it arrives."
+        keys = [self._key(m) for m in conversations]
+        out = [self._cached(k) for k in keys]
+        todo = {}
+        for i, (k, a) in enumerate(zip(keys, out)):
+            if a is None: todo.setdefault(k, i)
+        def keep(k, answer):
+            if self.store is not None: self.store.put(k, answer)  # at once: nothing is lost if the run stops
+            self._memory[k] = answer
+        if todo and callable(getattr(self.llm, "chat_many", None)):
+            items, size = list(todo.items()), max(1, int(getattr(self.llm, "batch_size", 8)))
+            for b in progress(range(0, len(items), size), desc="asking the model", disable=True if len(items) <= size else None):
+                chunk = items[b:b + size]
+                for (k, _), a in zip(chunk, self.llm.chat_many([conversations[i] for _, i in chunk], max_tokens=self.max_tokens)):
+                    keep(k, a)
+        elif todo:
+            def one(item):
+                k, i = item; keep(k, self.llm.chat(conversations[i], max_tokens=self.max_tokens))
+            self._map(one, list(todo.items()), "asking the model") if len(todo) > 1 else one(next(iter(todo.items())))
+        return [a if a is not None else self._memory[k] for k, a in zip(keys, out)]
 
     def _map(self, fn, items, desc):
         with cf.ThreadPoolExecutor(self.max_workers) as ex:
@@ -489,12 +434,12 @@ class LLMLabeller:
         "Label features from their top and zero documents; a Series by feature."
         df = corpus_frame(corpus, stats.n_docs)
         feats = _features(stats, features)
-        def one(f):
+        def prompt(f):
             s = label_split(stats, f, n_label)
             acts = stats.top_acts[f][:len(s["label_top"])]
-            return clean_label(self.chat(label_prompt([(self._text(df, d), a) for d, a in zip(s["label_top"], acts)],
-                                                      [self._text(df, d) for d in s["label_zero"]])))
-        return pd.Series(self._map(one, feats, "labelling"), index=pd.Index(feats, name="feature"), name="label", dtype=object)
+            return label_prompt([(self._text(df, d), a) for d, a in zip(s["label_top"], acts)], [self._text(df, d) for d in s["label_zero"]])
+        labels = [clean_label(a) for a in self.chat_many([prompt(f) for f in feats])]
+        return pd.Series(labels, index=pd.Index(feats, name="feature"), name="label", dtype=object)
 
     def bind(self, corpus) -> "LLMLabeller":
         "Remember the corpus, so the labeller can be used as a predictor for `score_labels`."
@@ -509,16 +454,15 @@ class LLMLabeller:
     def __call__(self, labels, docs) -> list[np.ndarray]:
         "Predictor for `score_labels`: shuffled held-out documents, one number each in [-1, 1] (0 where unparsed)."
         if not hasattr(self, "_df"): raise InputError("call .bind(corpus) before using the LLM labeller as a predictor")
-        bad = []
-        def one(item):
-            label, d = item
-            perm = self.order(d)
-            p = parse_predictions(self.chat(predict_prompt(label, [self._text(self._df, d[j]) for j in perm])), len(d))
-            out = np.empty(len(d)); out[perm] = p
-            with self._lock: bad.append(int(np.isnan(out).sum()))
-            return np.nan_to_num(out, nan=0.0)
-        preds = self._map(one, list(zip(labels, docs)), "scoring")
-        n_bad = sum(bad); self.n_unparsed += n_bad
+        docs = [np.asarray(d) for d in docs]
+        perms = [self.order(d) for d in docs]
+        answers = self.chat_many([predict_prompt(l, [self._text(self._df, d[j]) for j in p]) for l, d, p in zip(labels, docs, perms)])
+        preds, n_bad = [], 0
+        for a, d, perm in zip(answers, docs, perms):
+            out = np.empty(len(d)); out[perm] = parse_predictions(a, len(d))
+            n_bad += int(np.isnan(out).sum())
+            preds.append(np.nan_to_num(out, nan=0.0))
+        self.n_unparsed += n_bad
         if n_bad:
             warnings.warn(f"{n_bad} of {sum(len(d) for d in docs)} predictions in the model's answers did not parse as "
                           f"numbers and count as 0 (unsure); `n_unparsed` keeps the count. If it is large, check the "

