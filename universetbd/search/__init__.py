@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['ExactIndex', 'ANNIndex', 'Edit', 'SteeringSearch', 'SearchResult', 'Weights', 'LiteratureSearch', 'answer_question',
-           'FeedbackLog', 'evaluate_retrieval', 'steering_eval', 'SearchBox']
+           'FeedbackLog', 'evaluate_retrieval', 'steering_eval', 'SearchBox', 'ResearchLandscape', 'landscape_coords']
 
 # %% ../../nbs/search/index.ipynb #72809ddf
 from .index import ExactIndex, ANNIndex
@@ -13,5 +13,6 @@ from .literature import Weights, LiteratureSearch, answer_question
 from .feedback import FeedbackLog
 from .evaluate import evaluate_retrieval, steering_eval
 from .box import SearchBox
+from .landscape import ResearchLandscape, landscape_coords
 
-_all_ = ["ExactIndex", "ANNIndex", "Edit", "SteeringSearch", "SearchResult", "Weights", "LiteratureSearch", "answer_question", "FeedbackLog", "evaluate_retrieval", "steering_eval", "SearchBox"]
+_all_ = ["ExactIndex", "ANNIndex", "Edit", "SteeringSearch", "SearchResult", "Weights", "LiteratureSearch", "answer_question", "FeedbackLog", "evaluate_retrieval", "steering_eval", "SearchBox", "ResearchLandscape", "landscape_coords"]
