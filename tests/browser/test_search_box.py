@@ -24,6 +24,10 @@ def test_search_box_search_steer_vote_escape(notebook):
     expect(root).to_be_visible(timeout=60_000)
     # no LLM configured: the answer panel says how to configure one
     expect(root.locator(".utbd-sb-answer-body")).to_contain_text("UNIVERSETBD_LLM_MODEL")
+    expect(root.locator(".utbd-sb-answer-btn")).to_be_hidden()
+    # ... and the HyDE switch is disabled, its tooltip saying how to configure an LLM
+    expect(root.locator(".utbd-sb-toggle-hyde")).to_be_disabled()
+    expect(root.locator(".utbd-sb-toggle-label-hyde")).to_have_attribute("title", re.compile(r"HyDE needs an LLM.*UNIVERSETBD_LLM_MODEL"))
 
     # type a query and see results
     query = root.locator(".utbd-sb-query")

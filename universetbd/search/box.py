@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 import math
+import re
+import time
+import uuid
 
 # %% auto #0
-__all__ = ['SearchBox']
+__all__ = ['cite_pieces', 'SearchBox']
 
 # %% ../../nbs/search/06_box.ipynb #e8ce6442
 import numpy as np
@@ -20,7 +23,8 @@ from ..core import InputError, NotConfiguredError
 from ..widgets import Widget, css_class, escape, rpc, shorten, STATIC_WRAP
 from .steering import SteeringSearch, frame_of
 from ..llm import HOW_TO_CONFIGURE, LLM, resolve_settings
-from .literature import LiteratureSearch, answer_question, corpus_texts
+from .literature import (LiteratureSearch, QUESTION_PROMPTS, answer_question, classify_question,
+                                           corpus_texts, hyde_vector, reformat_answer)
 from .feedback import FeedbackLog
 
 # %% ../../nbs/search/06_box.ipynb #2e86bf32
@@ -39,6 +43,33 @@ def _feature(index, label, **more) -> dict:
     "A feature for the front end; `name` (\"#12 label\") tells apart features that share a label, everywhere it is shown."
     return {"index": int(index), "label": str(label), "name": f"#{int(index)} {label}", **more}
 
+# %% ../../nbs/search/06_box.ipynb #e93f2538
+_BRACKET = re.compile(r"\[([^\[\]\n]{1,400})\]")
+
+def cite_pieces(text: str, # an answer citing papers as [id], [id1, id2] or [n] (rank)
+                ids, # the retrieved paper ids, best first: rank n is ids[n-1]
+               ) -> list[dict]:
+    "The answer cut into text pieces `{'text': s}` and citations `{'cite': n, 'id': ids[n-1]}`, in order."
+    ids = [str(i) for i in ids]
+    rank = {d: r + 1 for r, d in enumerate(ids)}
+    out, pos = [], 0
+    def add_text(s):
+        if not s: return
+        if out and "text" in out[-1]: out[-1]["text"] += s
+        else: out.append({"text": s})
+    for m in _BRACKET.finditer(text):
+        cites = []
+        for t in (t for t in re.split(r"[,;]\s*|\s+", m.group(1).strip()) if t):
+            t = t if t in rank else t.split(":")[-1]  # "arXiv:2401.01234"
+            if t in rank: cites.append(rank[t])
+            elif t.isdigit() and 1 <= int(t) <= len(ids): cites.append(int(t))
+            else: cites = []; break  # a bracket that is not (only) citations of these papers stays text
+        if not cites: continue
+        add_text(text[pos:m.start()]); pos = m.end()
+        out.extend({"cite": n, "id": ids[n - 1]} for n in cites)
+    add_text(text[pos:])
+    return out
+
 # %% ../../nbs/search/06_box.ipynb #9fdfecd2
 class SearchBox(Widget):
     "A steerable semantic literature search box (see the notebook for what it shows)."
@@ -47,16 +78,18 @@ class SearchBox(Widget):
     k = traitlets.Int(10).tag(sync=True)
     weights = traitlets.Dict({"keywords": False, "recency": False, "citations": False}).tag(sync=True)
     hybrid = traitlets.Bool(False).tag(sync=True)
+    hyde = traitlets.Bool(False).tag(sync=True)
     llm_configured = traitlets.Bool(False).tag(sync=True)
     llm_help = traitlets.Unicode(HOW_TO_CONFIGURE).tag(sync=True)
     n_docs = traitlets.Int(0).tag(sync=True)
     slider_max = traitlets.Float(1.0).tag(sync=True)
+    result_rows = traitlets.List(traitlets.Int())  # rows of the current results (not synced; `ResearchLandscape.link` observes it)
 
     def __init__(self, engine, # a `SteeringSearch` or `LiteratureSearch`
                  corpus=None, # Corpus/DataFrame aligned with the index (default: the engine's)
                  feedback=None, # a `FeedbackLog`, a database path, None (default file in data_dir), or False (no logging)
                  user: str | None = None, # user id for the log (stored hashed)
-                 llm: LLM | None = None, # answer model (default: from the environment, if configured)
+                 llm: LLM | None = None, # answer model, `LLM` or `LocalLLM` (default: `get_llm()` if the environment configures one)
                  k: int = 10, # results shown
                  query: str = "", # initial query (searched when the widget is shown)
                  snippet_chars: int = 240, # characters of text shown per result
@@ -67,10 +100,9 @@ class SearchBox(Widget):
             raise InputError(f"engine must be a SteeringSearch or LiteratureSearch, got {type(engine).__name__}")
         self.engine = engine
         self.frame = engine.frame
-        if llm is None:  # an answer model only when the environment configures one (see universetbd.llm)
-            try:
-                s = resolve_settings()
-                llm = LLM(settings=s) if s.configured else None
+        if llm is None:  # an answer model only when the environment configures one: an endpoint, or `local:<model>`
+            from universetbd.llm import get_llm
+            try: llm = get_llm(local_fallback=False)  # a local model loads on the first answer, not here
             except Exception: llm = None
         self.llm, self.user, self.snippet_chars = llm, user, snippet_chars
         if feedback is False: self.feedback_log = None
@@ -80,7 +112,10 @@ class SearchBox(Widget):
         self._texts = None
         self.last = None          # the last SearchResult
         self.last_query_id = None # its id in the feedback log
-        self._answers = {}
+        self._answers = {}        # request id -> answer (the ones the page can still reformat)
+        self._hyde = {}           # question -> (HyDE vector, hypothetical abstract)
+        self.cancelled = set()    # request ids of answers cancelled in the page
+        self.last_answer = None   # the last answer dict (None after it was cancelled)
         super().__init__(k=int(k), query=str(query), llm_configured=self.llm is not None,
                          n_docs=len(self.frame), slider_max=1.0)
 
@@ -107,24 +142,54 @@ class SearchBox(Widget):
                         "feature": None if df is None else _feature(df["index"], df["label"], activation=_num(df["activation"]))})
         return out
 
+    def _hyde_query(self, query: str):
+        "(HyDE query vector, hypothetical abstract) for `query`, cached per question (every slider move searches again)."
+        q = str(query).strip()
+        if q not in self._hyde:
+            if len(self._hyde) >= 32: self._hyde.pop(next(iter(self._hyde)))
+            self._hyde[q] = hyde_vector(q, self.llm, self.engine.engine.embedder)
+        return self._hyde[q]
+
+    def _keep_answer(self, out: dict, ids, request: str, query_id, t0: float) -> dict:
+        "Add citation pieces, log the answer and keep it for reformatting."
+        query_id = query_id or self.last_query_id
+        out.update(pieces=cite_pieces(out["answer"], ids), ids=[str(i) for i in ids], request=request, query_id=query_id,
+                   seconds=round(time.perf_counter() - t0, 2))
+        out["cited_ranks"] = list(dict.fromkeys(p["cite"] for p in out["pieces"] if "cite" in p))
+        if self.feedback_log is not None:
+            out["answer_id"] = self.feedback_log.log_answer(query_id, out["answer"], out["cited"],
+                                                            out["model"], out["qtype"], user=self.user)
+        if request in self.cancelled: return {"request": request, "cancelled": True}
+        self._answers[request] = self.last_answer = out
+        while len(self._answers) > 20: self._answers.pop(next(iter(self._answers)))
+        return out
+
     # ---- browser-callable ------------------------------------------------------------------------
     @rpc
     def search(self, query: str, # the question
                edits: dict | None = None, # {feature index or label: value} (slider positions)
                weights: dict | None = None, # {"keywords": bool, "recency": bool, "citations": bool}
                hybrid: bool | None = None, # BM25 hybrid on/off
+               hyde: bool | None = None, # HyDE on/off (used only when an LLM is configured)
                k: int | None = None, # results
               ) -> dict:
         "Run a (steered) search, log it, and return what the front end shows."
         if weights is not None: self.weights = {n: bool(weights.get(n, False)) for n in ("keywords", "recency", "citations")}
         if hybrid is not None: self.hybrid = bool(hybrid)
+        if hyde is not None: self.hyde = bool(hyde)
         if k is not None: self.k = int(k)
         edits = {(int(f) if str(f).lstrip("-").isdigit() else f): float(v) for f, v in (edits or {}).items()}
-        res = self.engine.search(query, k=self.k, edits=edits, weights=dict(self.weights), hybrid=self.hybrid)
+        vec, abstract = self._hyde_query(query) if (self.hyde and self.llm is not None) else (None, None)
+        res = self.engine.search(query if vec is None else vec, k=self.k, edits=edits, weights=dict(self.weights),
+                                 hybrid=self.hybrid, text=query)
+        if vec is not None:  # logged and shown as "hyde", "hyde+hybrid", "hyde+sae", ...
+            res.query, res.mode = query, ("hyde" + res.mode[5:] if res.mode.startswith("plain") else "hyde+" + res.mode)
         self.query, self.last = query.strip(), res
+        self.result_rows = [int(i) for i in res.indices]
         qid = None
         if self.feedback_log is not None:
-            qid = self.feedback_log.log_query(query, res, user=self.user, weights={**self.weights, "hybrid": self.hybrid},
+            qid = self.feedback_log.log_query(query, res, user=self.user,
+                                              weights={**self.weights, "hybrid": self.hybrid, "hyde": vec is not None},
                                               latency_ms=res.timings.get("total_ms"))
         self.last_query_id = qid
         if res.features: self.slider_max = max(1.0, 2.0 * max(f["activation"] for f in res.features))
@@ -132,7 +197,8 @@ class SearchBox(Widget):
                 "results": self._rows(res),
                 "features": [_feature(f["index"], f["label"], activation=_num(f["activation"])) for f in res.features],
                 "edits": [_feature(e["feature"], e["label"], value=_num(e["value"])) for e in res.edits],
-                "timings": {k_: _num(v) for k_, v in res.timings.items()}, "slider_max": self.slider_max}
+                "timings": {k_: _num(v) for k_, v in res.timings.items()}, "slider_max": self.slider_max,
+                "qtype": classify_question(self.query), "hyde_abstract": abstract}
 
     @rpc
     def find_features(self, text: str, limit: int = 8) -> list:
@@ -160,16 +226,47 @@ class SearchBox(Widget):
     @rpc
     def answer(self, query_id: str | None = None, # the search to answer (default: the last)
                style: str | None = None, # optional reformatting ("simpler language", "in German", ...)
+               qtype: str | None = None, # question type, a key of QUESTION_PROMPTS (default: detected)
+               request: str | None = None, # the page's id for this request (default: a new one)
               ) -> dict:
-        "An LLM answer from the current results, citing their ids (or how to configure an endpoint)."
+        "An LLM answer from the current results: text, citation pieces ([n] = rank), question type (or how to configure an LLM)."
         if self.llm is None: return {"error": HOW_TO_CONFIGURE}
+        request = str(request or uuid.uuid4().hex)
+        if request in self.cancelled: return {"request": request, "cancelled": True}  # cancelled before it started
         if self.last is None: raise InputError("search first: there are no results to answer from")
-        papers = self.frame.iloc[self.last.indices]
-        out = answer_question(self.query, papers, self.llm, style=style or None)
-        if self.feedback_log is not None:
-            out["answer_id"] = self.feedback_log.log_answer(query_id or self.last_query_id, out["answer"], out["cited"],
-                                                            out["model"], out["qtype"], user=self.user)
-        return out
+        t0 = time.perf_counter()
+        out = answer_question(self.query, self.frame.iloc[self.last.indices], self.llm, qtype=qtype or None,
+                              style=style or None)
+        return self._keep_answer(out, self.last.ids, request, query_id, t0)
+
+    @rpc
+    def reformat(self, source: str, # request id of the answer to rewrite (`answer(...)["request"]`)
+                 style: str = "simpler language", # "simpler language", "in Spanish", "as bullet points", ...
+                 request: str | None = None, # the page's id for this request (default: a new one)
+                ) -> dict:
+        "The answer `source` rewritten in another style or language (`reformat_answer`), citations kept."
+        if self.llm is None: return {"error": HOW_TO_CONFIGURE}
+        request = str(request or uuid.uuid4().hex)
+        if request in self.cancelled: return {"request": request, "cancelled": True}
+        src = self._answers.get(str(source))
+        if src is None: raise InputError("that answer is no longer kept (cancelled, or an old one): ask for a new answer first")
+        if not str(style).strip(): raise InputError("the style is empty: e.g. 'simpler language' or 'in Spanish'")
+        t0 = time.perf_counter()
+        text = reformat_answer(src["answer"], self.llm, str(style))
+        cited = [i for i in src["ids"] if any(p.get("id") == i for p in cite_pieces(text, src["ids"]))]
+        out = {"answer": text, "cited": cited, "qtype": src["qtype"], "model": src["model"], "style": str(style),
+               "source": str(source)}
+        return self._keep_answer(out, src["ids"], request, src.get("query_id"), t0)
+
+    @rpc
+    def cancel_answer(self, request: str, # the request id given to `answer`/`reformat`
+                     ) -> dict:
+        "Mark a request cancelled: an answer not yet started is never written, a finished one is forgotten (it stays in the log)."
+        request = str(request)
+        self.cancelled.add(request)
+        dropped = self._answers.pop(request, None)
+        if dropped is not None and self.last_answer is dropped: self.last_answer = None
+        return {"request": request, "dropped": dropped is not None}
 
     # ---- static view -----------------------------------------------------------------------------
     def static_html(self) -> str:

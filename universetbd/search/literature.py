@@ -268,12 +268,13 @@ def classify_question(question: str) -> str:
     return "single-paper"
 
 def hyde_vector(question: str, # the question
-                llm: LLM, # the chat model
+                llm: LLM, # the chat model (`universetbd.llm.LLM`, `LocalLLM`, or anything with `.chat(messages, max_tokens=)`)
                 embedder, # text -> vectors (`.encode`)
+                max_tokens: int = 350, # length limit of the hypothetical abstract (the authors asked for about 250 tokens)
                ) -> tuple[np.ndarray, str]:
     "HyDE: (mean of the embeddings of a hypothetical abstract and of the question (1, d), the abstract)."
     if not str(question).strip(): raise InputError("the question is empty")
-    abstract = llm.chat([{"role": "user", "content": HYDE_PROMPT.format(question=question)}], max_tokens=350)
+    abstract = llm.chat([{"role": "user", "content": HYDE_PROMPT.format(question=question)}], max_tokens=max_tokens)
     v = np.asarray(embedder.encode([question, abstract]), np.float32).mean(0, keepdims=True)
     return v, abstract
 
@@ -290,9 +291,10 @@ def format_papers(frame: pd.DataFrame, # retrieved papers (id, title, text/abstr
 
 def answer_question(question: str, # the question
                     papers: pd.DataFrame, # retrieved papers, best first
-                    llm: LLM, # the chat model
+                    llm: LLM, # the chat model (`universetbd.llm.LLM`, `LocalLLM`, or anything with `.chat(messages, max_tokens=)`)
                     qtype: str | None = None, # a key of QUESTION_PROMPTS (default: `classify_question`)
                     style: str | None = None, # optional reformatting, e.g. "simpler language" or "in German"
+                    max_tokens: int | None = 800, # answer length limit (None: the model's default)
                    ) -> dict:
     "An answer citing the retrieved ids: dict answer, cited (ids found in the answer), qtype, model."
     if not str(question).strip(): raise InputError("the question is empty")
@@ -301,16 +303,17 @@ def answer_question(question: str, # the question
     if not len(papers): raise InputError("no papers were retrieved to answer from: search first")
     msgs = [{"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": f"{QUESTION_PROMPTS[qtype]}\n\nPapers:\n{format_papers(papers)}\n\nQuestion: {question}"}]
-    text = llm.chat(msgs)
-    if style: text = reformat_answer(text, llm, style)
+    text = llm.chat(msgs, max_tokens=max_tokens)
+    if style: text = reformat_answer(text, llm, style, max_tokens=max_tokens)
     ids = [str(i) for i in papers["id"]]
     cited = [i for i in ids if f"[{i}]" in text or re.search(rf"\[[^\]]*\b{re.escape(i)}\b[^\]]*\]", text)]
-    return {"answer": text, "cited": cited, "qtype": qtype, "model": llm.model}
+    return {"answer": text, "cited": cited, "qtype": qtype, "model": getattr(llm, "model", None) or type(llm).__name__}
 
 def reformat_answer(text: str, # an answer
                     llm: LLM, # the chat model
                     style: str = "simpler language", # e.g. "simpler language", "in Spanish", "as bullet points"
+                    max_tokens: int | None = 800, # answer length limit (None: the model's default)
                    ) -> str:
     "Rewrite an answer in another style or language, keeping its [id] citations."
     return llm.chat([{"role": "user", "content": f"Rewrite the following answer {style if style.startswith(('in ', 'as ')) else 'in ' + style}. "
-                                                 f"Keep every citation in square brackets unchanged.\n\n{text}"}])
+                                                 f"Keep every citation in square brackets unchanged.\n\n{text}"}], max_tokens=max_tokens)

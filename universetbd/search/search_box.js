@@ -16,15 +16,18 @@ function render({ model, el }) {
 
   const toggles = h("div", "sb-toggles");
   const boxes = {};
-  for (const [name, text] of [["keywords", "keywords"], ["recency", "recency"], ["citations", "citations"], ["hybrid", "hybrid (BM25)"]]) {
-    const lab = h("label", "sb-toggle");
+  const labels = {};
+  for (const [name, text] of [["keywords", "keywords"], ["recency", "recency"], ["citations", "citations"], ["hybrid", "hybrid (BM25)"], ["hyde", "HyDE"]]) {
+    const lab = h("label", `sb-toggle sb-toggle-label-${name}`);
     const cb = h("input", `sb-toggle-${name}`);
     cb.type = "checkbox";
     cb.dataset.name = name;
     lab.append(cb, h("span", "", text));
     toggles.append(lab);
     boxes[name] = cb;
+    labels[name] = lab;
   }
+  const HYDE_ON = "HyDE: the LLM writes a hypothetical abstract answering the query; the search uses the mean of its embedding and the query's";
   const status = h("span", "sb-status muted");
   toggles.append(status);
 
@@ -39,14 +42,41 @@ function render({ model, el }) {
   addWrap.append(addInput, suggestions);
   featWrap.append(featHead, chips, addWrap);
 
+  // the hypothetical abstract a HyDE search used (text from the LLM: textContent only)
+  const hydeBox = h("details", "sb-hyde");
+  const hydeText = h("div", "sb-hyde-text");
+  hydeBox.append(h("summary", "muted", "HyDE: the hypothetical abstract searched with"), hydeText);
+  hydeBox.style.display = "none";
+
   const error = h("div", "error sb-error");
   const results = h("ol", "sb-results");
 
+  // answer panel: question type, answer / cancel, reformat; progress with elapsed seconds
+  const QTYPES = ["single-paper", "multi-paper", "bibliometric", "broad/consensus"];
+  const STYLES = ["simpler language", "as bullet points", "in Spanish", "in French", "in German", "in Chinese", "in Hindi"];
+  const option = (value, text) => { const o = h("option", "", text); o.value = value; return o; };
   const answerPanel = h("div", "sb-answer");
   const answerHead = h("div", "sb-section", "Answer");
-  const answerBody = h("div", "sb-answer-body");
+  const answerCtl = h("div", "sb-answer-controls");
+  const qtypeSel = h("select", "sb-qtype");
+  qtypeSel.setAttribute("aria-label", "question type");
+  qtypeSel.title = "question type (the prompt the answer is written with); auto uses the type detected from the query";
+  const autoOpt = option("", "type: auto");
+  qtypeSel.append(autoOpt, ...QTYPES.map((t) => option(t, t)));
   const answerBtn = h("button", "button sb-answer-btn", "Answer from these papers");
-  answerPanel.append(answerHead, answerBtn, answerBody);
+  const cancelBtn = h("button", "button sb-cancel", "Cancel");
+  cancelBtn.title = "stop waiting: the kernel may finish writing it, but its answer is dropped";
+  cancelBtn.style.display = "none";
+  const styleSel = h("select", "sb-style");
+  styleSel.setAttribute("aria-label", "reformat style");
+  styleSel.append(...STYLES.map((t) => option(t, t)));
+  const reformatBtn = h("button", "button sb-reformat", "Reformat");
+  reformatBtn.title = "rewrite the answer shown in the chosen style or language (citations kept)";
+  reformatBtn.disabled = true;
+  const progress = h("span", "sb-answer-progress muted");
+  answerCtl.append(qtypeSel, answerBtn, cancelBtn, styleSel, reformatBtn, progress);
+  const answerBody = h("div", "sb-answer-body");
+  answerPanel.append(answerHead, answerCtl, answerBody);
 
   const fb = h("div", "sb-feedback");
   const fbText = h("textarea", "sb-feedback-text");
@@ -56,7 +86,7 @@ function render({ model, el }) {
   const fbStatus = h("span", "sb-feedback-status muted");
   fb.append(fbText, fbBtn, fbStatus);
 
-  root.append(bar, toggles, featWrap, error, results, answerPanel, fb);
+  root.append(bar, toggles, hydeBox, featWrap, error, results, answerPanel, fb);
 
   // ---- state -------------------------------------------------------------------------------------
   let features = [];            // [{index, label, activation, value, added}]
@@ -64,18 +94,28 @@ function render({ model, el }) {
   let queryId = null;
   let currentQuery = "";
   let inFlight = false, pending = null, seq = 0;
+  let shownResults = new Map();  // id -> result row of the list shown
+  let answerReq = null;          // the answer/reformat request in flight {id, t0, cancelled}
+  let answerSeq = 0, shownRequest = null, dropped = 0, tick = null;
   const votes = {};             // doc id -> +1/-1 for the current query
 
   function syncToggles() {
     const w = model.get("weights") || {};
     for (const n of ["keywords", "recency", "citations"]) boxes[n].checked = !!w[n];
     boxes.hybrid.checked = !!model.get("hybrid");
+    boxes.hyde.checked = !!model.get("hyde");
   }
   function drawAnswerPanel() {
-    answerBtn.style.display = model.get("llm_configured") ? "" : "none";
-    if (!model.get("llm_configured")) answerBody.textContent = model.get("llm_help");
+    const on = !!model.get("llm_configured");
+    answerCtl.style.display = on ? "" : "none";
+    // HyDE needs an LLM: without one the switch is disabled and its tooltip says how to configure one
+    boxes.hyde.disabled = !on;
+    labels.hyde.classList.toggle("utbd-sb-disabled", !on);
+    labels.hyde.title = boxes.hyde.title = on ? HYDE_ON : `HyDE needs an LLM: ${model.get("llm_help")}`;
+    if (!on) answerBody.textContent = model.get("llm_help");
     else if (answerBody.textContent === model.get("llm_help")) answerBody.textContent = "";
   }
+  const hydeOn = () => boxes.hyde.checked && !boxes.hyde.disabled;
 
   // ---- searching -----------------------------------------------------------------------------------
   function params() {
@@ -83,6 +123,7 @@ function render({ model, el }) {
       query: currentQuery, edits,
       weights: { keywords: boxes.keywords.checked, recency: boxes.recency.checked, citations: boxes.citations.checked },
       hybrid: boxes.hybrid.checked,
+      hyde: hydeOn(),
     };
   }
   // Run a search; while one is in flight keep only the newest request (sliders fire many events).
@@ -118,7 +159,7 @@ function render({ model, el }) {
       input.focus();
       return;
     }
-    status.textContent = "searching…";
+    status.textContent = hydeOn() ? "searching (HyDE: the LLM writes an abstract first)…" : "searching…";
     currentQuery = input.value;
     edits = {};
     features = [];
@@ -138,6 +179,12 @@ function render({ model, el }) {
       }
     }
     root.dataset.sliderMax = String(result.slider_max);
+    root.dataset.mode = result.mode;
+    shownResults = new Map(result.results.map((r) => [r.id, r]));
+    autoOpt.textContent = result.qtype ? `type: auto (${result.qtype})` : "type: auto";
+    root.dataset.qtype = result.qtype || "";
+    hydeText.textContent = result.hyde_abstract || "";
+    hydeBox.style.display = result.hyde_abstract ? "" : "none";
     drawFeatures(result.slider_max);
     results.replaceChildren();
     for (const r of result.results) results.append(drawResult(r));
@@ -186,6 +233,7 @@ function render({ model, el }) {
   function drawResult(r) {
     const li = h("li", "sb-result");
     li.dataset.id = r.id;
+    li.dataset.rank = String(r.rank);
     const head = h("div", "sb-result-head");
     const title = h("span", "sb-title", r.title);
     title.title = r.title;
@@ -229,7 +277,10 @@ function render({ model, el }) {
   // ---- events --------------------------------------------------------------------------------------
   input.addEventListener("keydown", (e) => { if (e.key === "Enter") newQuery(); });
   go.addEventListener("click", newQuery);
-  for (const cb of Object.values(boxes)) cb.addEventListener("change", () => runSearch(performance.now()));
+  for (const cb of Object.values(boxes)) cb.addEventListener("change", () => {
+    if (cb === boxes.hyde && hydeOn() && currentQuery.trim()) status.textContent = "searching (HyDE: the LLM writes an abstract first)…";
+    runSearch(performance.now());
+  });
 
   let addTimer = null;
   addInput.addEventListener("input", () => {
@@ -258,14 +309,86 @@ function render({ model, el }) {
     }, 150);
   });
 
+  // ---- answers --------------------------------------------------------------------------------------
+  // One request at a time. The kernel cannot interrupt an LLM call, so Cancel marks the request
+  // cancelled here (its answer is dropped when it arrives) and tells the kernel (cancel_answer).
+  function setAnswerBusy(req, label) {
+    answerReq = req;
+    answerBtn.disabled = !!req;
+    reformatBtn.disabled = !!req || !shownRequest;
+    cancelBtn.style.display = req ? "" : "none";
+    root.classList.toggle("utbd-sb-answering", !!req);
+    clearInterval(tick);
+    tick = null;
+    if (req) {
+      const show = () => { progress.textContent = `${label}… ${Math.floor((performance.now() - req.t0) / 1000)} s`; };
+      show();
+      tick = setInterval(show, 500);
+    }
+  }
+  function requestAnswer(method, params, label) {
+    if (answerReq || !model.get("llm_configured")) return;
+    const req = { id: `${method}-${++answerSeq}-${Date.now()}`, t0: performance.now(), cancelled: false };
+    setAnswerBusy(req, label);
+    const drop = () => { root.dataset.answersDropped = String(++dropped); };
+    call(method, { ...params, request: req.id }).then(({ result }) => {
+      if (req.cancelled || result.cancelled) { drop(); return; }
+      if (result.error) { answerBody.textContent = result.error; progress.textContent = ""; return; }
+      drawAnswer(result);
+      const secs = result.seconds < 0.1 ? "< 0.1" : utbdFmt(result.seconds, 2);
+      progress.textContent = `${method === "reformat" ? "rewritten" : "written"} in ${secs} s`;
+    }).catch((e) => {
+      if (req.cancelled) { drop(); return; }
+      progress.textContent = "";
+      answerBody.replaceChildren(h("div", "error sb-answer-error", String(e.message || e)));
+      shownRequest = null;
+    }).finally(() => { if (answerReq === req) setAnswerBusy(null); });
+  }
+  function drawAnswer(result) {
+    shownRequest = result.request;
+    root.dataset.answerRequest = result.request;
+    const text = h("div", "sb-answer-text");
+    for (const p of result.pieces || [{ text: result.answer }]) {
+      if (p.cite === undefined) { text.append(document.createTextNode(p.text)); continue; }
+      const a = h("a", "sb-cite", `[${p.cite}]`);
+      a.href = "#";
+      a.dataset.rank = String(p.cite);
+      a.dataset.id = p.id;
+      const row = shownResults.get(p.id);
+      a.title = `result ${p.cite}: ${row ? row.title : p.id}`;
+      a.addEventListener("click", (e) => { e.preventDefault(); showResult(p.id, p.cite); });
+      text.append(a);
+    }
+    const cites = (result.cited_ranks || []).map((n) => `[${n}]`).join(" ");
+    const meta = [`question type: ${result.qtype}`, result.style ? `reformatted: ${result.style}` : null,
+      cites ? `cites ${cites}` : "cites none of the results", result.model].filter(Boolean).join(" · ");
+    answerBody.replaceChildren(text, h("div", "sb-answer-meta muted", meta));
+  }
+  // scroll to the cited result and highlight it (by id: the list may have changed since the answer)
+  function showResult(id, n) {
+    let target = null;
+    for (const li of results.children) {
+      li.classList.remove("utbd-sb-highlight");
+      if (li.dataset.id === id) target = li;
+    }
+    if (!target) { progress.textContent = `[${n}] ${id} is not in the result list shown (the search changed since the answer)`; return; }
+    target.classList.add("utbd-sb-highlight");
+    target.scrollIntoView({ block: "center", behavior: "smooth" });
+  }
   answerBtn.addEventListener("click", () => {
-    answerBody.textContent = "…";
-    call("answer", { query_id: queryId }).then(({ result }) => {
-      answerBody.replaceChildren();
-      if (result.error) { answerBody.textContent = result.error; return; }
-      answerBody.append(h("div", "sb-answer-text", result.answer));
-      if (result.cited && result.cited.length) answerBody.append(h("div", "muted", `cited: ${result.cited.join(", ")}`));
-    }).catch((e) => { answerBody.textContent = String(e.message || e); });
+    requestAnswer("answer", { query_id: queryId, qtype: qtypeSel.value || null }, "writing the answer");
+  });
+  reformatBtn.addEventListener("click", () => {
+    if (!shownRequest) return;
+    requestAnswer("reformat", { source: shownRequest, style: styleSel.value }, `rewriting the answer (${styleSel.value})`);
+  });
+  cancelBtn.addEventListener("click", () => {
+    const req = answerReq;
+    if (!req) return;
+    req.cancelled = true;
+    setAnswerBusy(null);
+    progress.textContent = "cancelled (the kernel may still be writing it: that answer will be dropped)";
+    call("cancel_answer", { request: req.id }).catch((e) => { error.textContent = String(e.message || e); });
   });
 
   fbBtn.addEventListener("click", () => {
@@ -280,10 +403,11 @@ function render({ model, el }) {
 
   model.on("change:weights", syncToggles);
   model.on("change:hybrid", syncToggles);
+  model.on("change:hyde", syncToggles);
   model.on("change:llm_configured", drawAnswerPanel);
   syncToggles();
   drawAnswerPanel();
   featHead.style.display = "none";
   if (model.get("query")) { input.value = model.get("query"); newQuery(); }
-  return () => root.remove();
+  return () => { clearInterval(tick); root.remove(); };
 }
