@@ -1,5 +1,6 @@
 """FeedbackLog: reads take the connection lock, close() and context-manager use, the search box closing its log,
-and the rollback-journal fallback where WAL is not available (network file systems)."""
+the rollback-journal fallback where WAL is not available (network file systems), and the export (joins by key,
+anonymised users, one consistent snapshot)."""
 import threading
 import warnings
 
@@ -118,3 +119,68 @@ def test_wal_is_used_where_available(tmp_path):
         warnings.simplefilter("error")
         with FeedbackLog(tmp_path / "fb.sqlite", salt="s") as log:
             assert log.journal_mode == "wal"
+
+
+def _session(log, user):
+    "One search, an answer, votes on a result and on the answer, and a note on the answer; returns (qid, aid)."
+    qid = log.log_query("cold gas in dwarf galaxies", [("d1", 0.9, 0.9), ("d2", 0.7, 0.7), ("d3", 0.5, 0.5)], user=user)
+    aid = log.log_answer(qid, "Dwarfs hold cold gas [d1].", cited=["d1"], model="fake", user=user)
+    log.vote(1, qid, doc_id="d2", user=user)
+    log.vote(-1, answer_id=aid, user=user)
+    log.feedback("missed a paper", answer_id=aid, user=user)
+    return qid, aid
+
+
+def test_export_joins_answers_to_retrievals_and_votes_to_answers(tmp_path):
+    import json
+    import re
+
+    import pandas as pd
+    with FeedbackLog(tmp_path / "fb.sqlite") as log:
+        qid, aid = _session(log, "erin@example.org")
+        _session(log, "frank-42")
+        paths = log.export(tmp_path / "out", "csv")
+    t = {k: pd.read_csv(p, dtype=str) for k, p in paths.items()}
+    assert set(t) == set(fb.EXPORTS) and len(t["answers"]) == 2
+    # every answer joins to exactly its query's retrieved documents (with scores and ranks)
+    j = t["answers"].merge(t["results"], on="query_id")
+    assert len(j) == 6 and j[j.answer_id == aid].doc_id.tolist() == ["d1", "d2", "d3"]
+    assert j[j.answer_id == aid].score.astype(float).tolist() == [0.9, 0.7, 0.5]
+    # votes and notes on an answer carry its query_id, and join back to it
+    va = t["votes"].dropna(subset=["answer_id"]).merge(t["answers"], on=["answer_id", "query_id"], suffixes=("", "_a"))
+    assert len(va) == 2 and set(va.answer) == {"Dwarfs hold cold gas [d1]."}
+    assert t["feedback"].merge(t["answers"], on=["answer_id", "query_id"]).shape[0] == 2
+    assert t["qa"].set_index("answer_id").loc[aid, "query"] == "cold gas in dwarf galaxies"
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert man["rows"] == {k: len(v) for k, v in t.items()}
+    # users are anonymised everywhere: no raw id in the database or any exported file, only 16-hex hashes
+    for p in [tmp_path / "fb.sqlite", *paths.values()]:
+        data = p.read_bytes()
+        assert b"erin@example" not in data and b"frank-42" not in data, p
+    for k in ("queries", "answers", "votes", "feedback", "qa"):
+        assert t[k].user.map(lambda u: bool(re.fullmatch(r"[0-9a-f]{16}", u))).all(), (k, t[k].user)
+
+
+def test_export_is_one_consistent_snapshot_while_writers_run(tmp_path):
+    import pandas as pd
+    log = FeedbackLog(tmp_path / "fb.sqlite", salt="s")
+    stop = threading.Event()
+
+    def writer():
+        while not stop.is_set(): _session(log, "gus")
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        for i in range(5):
+            paths = log.export(tmp_path / "out")
+            q, r, a, v = (pd.read_parquet(paths[k]) for k in ("queries", "results", "answers", "votes"))
+            # one transaction: each query comes with its 3 results, and nothing refers to a row the export lacks
+            assert len(r) == 3 * len(q), (len(q), len(r))
+            assert set(a.query_id) <= set(q.query_id) and set(v.answer_id.dropna()) <= set(a.answer_id)
+            assert set(v.query_id) <= set(q.query_id)
+    finally:
+        stop.set(); t.join()
+    log.export(tmp_path / "out", "csv")  # a new export replaces the old set whole
+    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".csv"] * len(fb.EXPORTS) + [".json"]
+    log.close()

@@ -18,18 +18,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'SALT_ENV', 'TABLES', 'LogClosedError', 'anonymise', 'FeedbackLog', 'concurrent_votes']
+__all__ = ['SCHEMA_VERSION', 'SALT_ENV', 'TABLES', 'EXPORTS', 'JOIN_KEYS', 'LogClosedError', 'anonymise', 'FeedbackLog',
+           'concurrent_votes']
 
 # %% ../../nbs/search/04_feedback.ipynb #814c8377
 import pandas as pd
 
 # %% ../../nbs/search/04_feedback.ipynb #e8c5baaa
-from ..core import InputError, UniverseTBDError, atomic_path, data_dir
+from ..core import InputError, UniverseTBDError, atomic_dir, data_dir
 
 # %% ../../nbs/search/04_feedback.ipynb #2a06ade0
 SCHEMA_VERSION = 1
 SALT_ENV = "UNIVERSETBD_FEEDBACK_SALT"
 TABLES = ("queries", "results", "answers", "votes", "feedback")
+EXPORTS = TABLES + ("qa",)  # `qa`: each answer with its question (the authors' question/answer pairs), derived on export
+JOIN_KEYS = {"results": "query_id -> queries", "answers": "query_id -> queries (and their results)",
+             "votes": "answer_id -> answers; query_id -> queries; (query_id, doc_id) -> results",
+             "feedback": "answer_id -> answers; query_id -> queries", "qa": "answer_id, query_id, thread_id"}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_ts TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS queries (query_id TEXT PRIMARY KEY, thread_id TEXT, ts TEXT NOT NULL, user TEXT,
@@ -47,6 +52,9 @@ CREATE INDEX IF NOT EXISTS results_doc ON results (doc_id);
 """
 
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+_QA = """SELECT q.thread_id, a.query_id, a.answer_id, a.ts, a.user, q.query, a.answer, a.cited, a.model, a.qtype,
+    q.mode, q.steering, q.weights FROM answers a LEFT JOIN queries q ON q.query_id = a.query_id ORDER BY a.ts"""
 
 class LogClosedError(UniverseTBDError, RuntimeError):
     "A `FeedbackLog` was used after `close()`."
@@ -205,14 +213,33 @@ class FeedbackLog:
         self._write(fn)
         return qid
 
-    def log_answer(self, query_id: str, answer: str, cited=(), model: str | None = None,
-                   qtype: str | None = None, user=None) -> str:
-        "Record an LLM answer to a logged query; return the `answer_id`."
+    def log_answer(self, query_id: str, # the logged search the answer was made from (its results are the retrievals)
+                   answer: str, # the answer text
+                   cited=(), # ids of the documents the answer cites
+                   model: str | None = None, # the LLM
+                   qtype: str | None = None, # question type
+                   user=None, # raw user id (stored hashed)
+                  ) -> str:
+        "Record an LLM answer to a logged query (so it joins to its retrievals); return the `answer_id`."
         aid = uuid.uuid4().hex
-        self._write(lambda c: c.execute("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?)",
-                                        (aid, query_id, _now(), self.user_hash(user), str(answer),
-                                         json.dumps(list(cited)), model, qtype)))
+        def fn(c):
+            if c.execute("SELECT 1 FROM queries WHERE query_id = ?", (query_id,)).fetchone() is None:
+                raise InputError(f"no logged query {query_id!r}: log the search first (log_query) and answer its query_id, "
+                                 f"so the answer joins to the documents it was made from")
+            c.execute("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?)", (aid, query_id, _now(), self.user_hash(user),
+                      str(answer), json.dumps([str(x) for x in cited]), model, qtype))
+        self._write(fn)
         return aid
+
+    @staticmethod
+    def _answer_query(c, answer_id, query_id):
+        "The query_id of a logged answer (checked against `query_id` when that is given too)."
+        if answer_id is None: return query_id
+        row = c.execute("SELECT query_id FROM answers WHERE answer_id = ?", (answer_id,)).fetchone()
+        if row is None: raise InputError(f"no logged answer {answer_id!r}: give the answer_id that log_answer returned")
+        if query_id is not None and query_id != row[0]:
+            raise InputError(f"answer {answer_id!r} belongs to query {row[0]!r}, not {query_id!r}: omit query_id or pass its own")
+        return row[0]
 
     def vote(self, value: int, # +1 (up) or -1 (down)
              query_id: str | None = None, # the search the voted item belongs to
@@ -225,21 +252,35 @@ class FeedbackLog:
         if value not in (1, -1): raise InputError(f"a vote is +1 (up) or -1 (down), got {value!r}")
         if doc_id is None and answer_id is None: raise InputError("a vote needs the doc_id of a result or an answer_id")
         return self._write(lambda c: c.execute("INSERT INTO votes (ts, user, query_id, doc_id, answer_id, value, action) "
-                                               "VALUES (?,?,?,?,?,?,?)", (_now(), self.user_hash(user), query_id,
+                                               "VALUES (?,?,?,?,?,?,?)", (_now(), self.user_hash(user),
+                                               self._answer_query(c, answer_id, query_id),
                                                None if doc_id is None else str(doc_id), answer_id, int(value),
                                                "removed" if removed else "added")).lastrowid)
 
-    def feedback(self, text: str, query_id: str | None = None, answer_id: str | None = None, user=None) -> int:
+    def feedback(self, text: str, # the note
+                 query_id: str | None = None, # the search it is about
+                 answer_id: str | None = None, # the answer it is about (its query_id is filled in)
+                 user=None, # raw user id (stored hashed)
+                ) -> int:
         "Record free-text feedback; return its `feedback_id`."
         if not str(text or "").strip(): raise InputError("feedback text is empty")
         return self._write(lambda c: c.execute("INSERT INTO feedback (ts, user, query_id, answer_id, text) VALUES (?,?,?,?,?)",
-                                               (_now(), self.user_hash(user), query_id, answer_id, str(text))).lastrowid)
+                                               (_now(), self.user_hash(user), self._answer_query(c, answer_id, query_id),
+                                                answer_id, str(text))).lastrowid)
 
-    def table(self, name: str, # one of TABLES (or "schema_version")
+    def table(self, name: str, # one of EXPORTS (TABLES, or "qa"), or "schema_version"
              ) -> pd.DataFrame:
-        "A table as a DataFrame."
-        if name not in TABLES + ("schema_version",): raise InputError(f"unknown table {name!r}: use one of {TABLES}")
-        return self._read(lambda c: pd.read_sql_query(f"SELECT * FROM {name}", c))
+        "A table (or the derived `qa` table) as a DataFrame."
+        if name not in EXPORTS + ("schema_version",): raise InputError(f"unknown table {name!r}: use one of {EXPORTS}")
+        return self._read(lambda c: pd.read_sql_query(_QA if name == "qa" else f"SELECT * FROM {name}", c))
+
+    def snapshot(self) -> dict:
+        "{kind: DataFrame} for every kind in EXPORTS, read in one transaction (a consistent state of the log)."
+        def fn(c):
+            c.execute("BEGIN")
+            try: return {n: pd.read_sql_query(_QA if n == "qa" else f"SELECT * FROM {n}", c) for n in EXPORTS}
+            finally: c.execute("COMMIT")
+        return self._read(fn)
 
     def current_votes(self) -> pd.DataFrame:
         "The standing vote per (user, query, item): the last event, dropped when it was a removal."
@@ -249,20 +290,23 @@ class FeedbackLog:
         last = v.sort_values("vote_id").groupby(key, dropna=False).tail(1)
         return last[last.action == "added"].reset_index(drop=True)
 
-    def export(self, directory, # folder to write into
+    def export(self, directory, # folder of its own (replaced whole on each export)
                format: str = "parquet", # "parquet" or "csv"
               ) -> dict:
-        "Write each table to `<directory>/<table>.<format>`; return {table: path}."
+        """Write one flat table per kind (`EXPORTS`) to `<directory>/<kind>.<format>` plus `manifest.json` (row counts,
+        join keys), from one consistent snapshot, all at once (the directory is swapped in whole); return {kind: path}."""
         if format not in ("parquet", "csv"): raise InputError(f"format must be 'parquet' or 'csv', got {format!r}")
-        directory = Path(directory); directory.mkdir(parents=True, exist_ok=True)
-        out = {}
-        for name in TABLES:
-            p = directory / f"{name}.{format}"
-            with atomic_path(p) as tmp:
-                df = self.table(name)
-                df.to_parquet(tmp, index=False) if format == "parquet" else df.to_csv(tmp, index=False)
-            out[name] = p
-        return out
+        directory = Path(directory)
+        snap = self.snapshot()
+        with atomic_dir(directory, expected=[f"{n}.{x}" for n in EXPORTS for x in ("parquet", "csv")] + ["manifest.json"]) as tmp:
+            for name, df in snap.items():
+                p = tmp / f"{name}.{format}"
+                df.to_parquet(p, index=False) if format == "parquet" else df.to_csv(p, index=False)
+            (tmp / "manifest.json").write_text(json.dumps(
+                {"schema_version": SCHEMA_VERSION, "exported": _now(), "format": format,
+                 "rows": {n: len(df) for n, df in snap.items()}, "join_keys": JOIN_KEYS,
+                 "users": "salted SHA-256 (16 hex digits); the salt is not exported"}, indent=1) + "\n")
+        return {name: directory / f"{name}.{format}" for name in EXPORTS}
 
 # %% ../../nbs/search/04_feedback.ipynb #d9bbb9dc
 def _vote_worker(args):

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['as_matrix', 'topk_inner_product', 'ExactIndex', 'ANNIndex', 'ann_recall', 'measure_recall']
+__all__ = ['SINGLE_THREAD_MAX', 'as_matrix', 'topk_inner_product', 'ExactIndex', 'ANNIndex', 'ann_recall', 'measure_recall']
 
 # %% ../../nbs/search/01_index.ipynb #707f0c5a
 import numpy as np
@@ -50,6 +50,10 @@ def topk_inner_product(X: torch.Tensor, # (n, d) document embeddings (any device
     "Top-`k` rows of `X` by inner product with each query: (scores (b, k), indices (b, k) long), best first."
     n = X.shape[0]
     k = min(k, n)
+    if n <= chunk_size:                                             # one chunk: no merge (less per-query overhead)
+        s = Q @ X.T
+        if exclude is not None: s = s.masked_fill(exclude, -torch.inf)
+        return torch.topk(s, k, dim=1, sorted=True)
     best_s = torch.full((Q.shape[0], 0), -torch.inf, device=Q.device, dtype=Q.dtype)
     best_i = torch.zeros((Q.shape[0], 0), device=Q.device, dtype=torch.long)
     for start in range(0, n, chunk_size):
@@ -61,6 +65,27 @@ def topk_inner_product(X: torch.Tensor, # (n, d) document embeddings (any device
         best_s, order = torch.topk(cat_s, min(k, cat_s.shape[1]), dim=1, sorted=True)
         best_i = cat_i.gather(1, order)
     return best_s, best_i
+
+SINGLE_THREAD_MAX = 1 << 21 # corpus size (rows x dims) up to which a few CPU queries are scanned in one thread
+
+def _topk_numpy(X: np.ndarray, # (n, d) float32 document embeddings (may be memory-mapped)
+                Q: np.ndarray, # (b, d) float32 queries
+                k: int, # results per query (<= n)
+                chunk_size: int, # rows scored at once
+                exclude: np.ndarray | None = None, # (n,) bool: rows never returned
+               ) -> tuple[np.ndarray, np.ndarray]:
+    "The same top-k as `topk_inner_product` in one thread with NumPy (`einsum`, no BLAS thread pool; `argpartition`)."
+    b, n = Q.shape[0], X.shape[0]
+    parts_s, parts_i = [], []
+    for start in range(0, n, chunk_size):
+        s = np.einsum("bd,nd->bn", Q, X[start:start + chunk_size])  # (b, chunk); einsum never calls threaded BLAS
+        if exclude is not None: s[:, exclude[start:start + chunk_size]] = -np.inf
+        kk = min(k, s.shape[1])
+        ci = np.argpartition(-s, kk - 1, axis=1)[:, :kk] if kk < s.shape[1] else np.tile(np.arange(kk), (b, 1))
+        parts_s.append(np.take_along_axis(s, ci, 1)); parts_i.append(ci + start)
+    s, i = np.concatenate(parts_s, 1), np.concatenate(parts_i, 1)
+    order = np.argsort(-s, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(s, order, 1).astype(np.float32), np.take_along_axis(i, order, 1).astype(np.int64)
 
 # %% ../../nbs/search/01_index.ipynb #7495ea78
 def _exclusion(exclude, # row indices (any iterable of ints) or None
@@ -84,7 +109,8 @@ class ExactIndex:
                  ids=None, # n document ids (strings); default "0".."n-1"
                  device=None, # "cpu", "cuda", ... (default: `core.get_device()`)
                  chunk_size: int = 65536, # rows scored at once
-                 dtype: str = "float32", # "float32", or "float16" to halve GPU memory
+                 dtype: str = "float32", # "float32", or "float16": half the memory traffic, exact float32 re-rank
+                 rerank: int = 64, # with float16: extra candidates per query re-scored in float32 (at least 2k in all)
                 ):
         X = as_matrix(embeddings)
         self.ids = np.asarray([str(i) for i in range(len(X))] if ids is None else [str(i) for i in ids], dtype=object)
@@ -92,7 +118,8 @@ class ExactIndex:
             raise InputError(f"got {len(self.ids)} ids for {len(X)} embeddings: give one id per row")
         if chunk_size < 1: raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
         if dtype not in ("float32", "float16"): raise InputError(f"dtype must be 'float32' or 'float16', got {dtype!r}")
-        self.device, self.chunk_size, self.dtype = get_device(device), int(chunk_size), dtype
+        if not isinstance(rerank, (int, np.integer)) or rerank < 0: raise InputError(f"rerank must be an integer >= 0, got {rerank!r}")
+        self.device, self.chunk_size, self.dtype, self.rerank = get_device(device), int(chunk_size), dtype, int(rerank)
         self.embeddings = X                                                   # (n, d) float32, host copy
         self._X = torch.from_numpy(X).to(self.device, getattr(torch, dtype))
         self._pos = None
@@ -114,17 +141,34 @@ class ExactIndex:
               ) -> tuple[np.ndarray, np.ndarray]:
         "Exact top-`k`: (scores (b, k') float32, row indices (b, k') int64), best first; k' = min(k, rows not excluded)."
         if not isinstance(k, (int, np.integer)) or k < 1: raise InputError(f"k must be a positive integer, got {k!r}")
-        Q = torch.from_numpy(as_matrix(queries, "queries", self.dim)).to(self.device, self._X.dtype)
+        Qn = as_matrix(queries, "queries", self.dim)
         ex = _exclusion(exclude, len(self))
         kk = min(int(k), len(self) - len(ex))
-        if kk == 0: return np.zeros((len(Q), 0), np.float32), np.zeros((len(Q), 0), np.int64)
+        if kk == 0: return np.zeros((len(Qn), 0), np.float32), np.zeros((len(Qn), 0), np.int64)
+        if (self.dtype == "float32" and self.device.type == "cpu" and len(Qn) <= 4
+                and len(self) * self.dim <= SINGLE_THREAD_MAX):                 # see "Single queries on CPU"
+            m = None
+            if len(ex): m = np.zeros(len(self), bool); m[ex] = True
+            return _topk_numpy(self.embeddings, Qn, kk, self.chunk_size, m)
+        Q = torch.from_numpy(Qn).to(self.device, self._X.dtype)
         mask = None
         if len(ex):
             mask = torch.zeros(len(self), dtype=torch.bool, device=self.device)
             mask[torch.from_numpy(ex).to(self.device)] = True
+        n_cand = kk if self.dtype == "float32" else min(len(self) - len(ex), max(2 * kk, kk + self.rerank))
         with torch.no_grad():
-            s, i = topk_inner_product(self._X, Q, kk, self.chunk_size, mask)
-        return s.float().cpu().numpy(), i.cpu().numpy()
+            s, i = topk_inner_product(self._X, Q, n_cand, self.chunk_size, mask)
+        if self.dtype == "float32": return s.float().cpu().numpy(), i.cpu().numpy()
+        return self._rerank(Qn, i.cpu().numpy(), kk)
+
+    def _rerank(self, Q: np.ndarray, # (b, d) float32 queries
+                cand: np.ndarray, # (b, c) candidate rows from the float16 scan
+                k: int, # results kept
+               ) -> tuple[np.ndarray, np.ndarray]:
+        "Exact float32 scores of the candidates (from the host copy), best `k` first."
+        s = np.einsum("bcd,bd->bc", np.asarray(self.embeddings[cand.ravel()], np.float32).reshape(*cand.shape, -1), Q)
+        order = np.argsort(-s, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(s, order, 1).astype(np.float32), np.take_along_axis(cand, order, 1)
 
     def scores(self, queries) -> np.ndarray:
         "All scores, (b, n): for small corpora and tests."
@@ -140,7 +184,7 @@ class ExactIndex:
         with atomic_write(path / "search_ids.json") as f: json.dump(list(self.ids), f)
         with atomic_write(path / "search_index.json") as f:
             json.dump({"kind": "exact", "n": len(self), "dim": self.dim, "chunk_size": self.chunk_size,
-                       "dtype": self.dtype}, f, indent=1)
+                       "dtype": self.dtype, "rerank": self.rerank}, f, indent=1)
         return path
 
     @classmethod
@@ -160,7 +204,8 @@ class ExactIndex:
             raise InputError(f"{path / 'search_embeddings.npy'} is missing or damaged ({e}): {fix}") from e
         ids = read_json(path / "search_ids.json", fix)
         if not isinstance(ids, list): raise InputError(f"{path / 'search_ids.json'} must hold a list of ids: {fix}")
-        return cls(X, ids, device=device, chunk_size=meta.get("chunk_size", 65536), dtype=meta.get("dtype", "float32"))
+        return cls(X, ids, device=device, chunk_size=meta.get("chunk_size", 65536), dtype=meta.get("dtype", "float32"),
+                   rerank=meta.get("rerank", 64))
 
 # %% ../../nbs/search/01_index.ipynb #8a8fe3eb
 class ANNIndex:
