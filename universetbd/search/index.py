@@ -101,6 +101,16 @@ def _exclusion(exclude, # row indices (any iterable of ints) or None
                          f"of this index (use .position(id) for a document id)")
     return ex
 
+def _search_request(queries, k, exclude, n: int, dim: int):
+    "Check a search call: (queries (b, d), excluded rows, k' = min(k, rows not excluded))."
+    if not isinstance(k, (int, np.integer)) or k < 1: raise InputError(f"k must be a positive integer, got {k!r}")
+    Q, ex = as_matrix(queries, "queries", dim), _exclusion(exclude, n)
+    return Q, ex, min(int(k), n - len(ex))
+
+def _no_results(b: int):
+    "The empty result of a search with nothing left to return."
+    return np.zeros((b, 0), np.float32), np.zeros((b, 0), np.int64)
+
 class ExactIndex:
     "Exact inner-product search over an (n, d) embedding matrix, chunked, on CPU or GPU."
     kind = "exact"
@@ -140,11 +150,8 @@ class ExactIndex:
                exclude=None, # optional row indices never to return
               ) -> tuple[np.ndarray, np.ndarray]:
         "Exact top-`k`: (scores (b, k') float32, row indices (b, k') int64), best first; k' = min(k, rows not excluded)."
-        if not isinstance(k, (int, np.integer)) or k < 1: raise InputError(f"k must be a positive integer, got {k!r}")
-        Qn = as_matrix(queries, "queries", self.dim)
-        ex = _exclusion(exclude, len(self))
-        kk = min(int(k), len(self) - len(ex))
-        if kk == 0: return np.zeros((len(Qn), 0), np.float32), np.zeros((len(Qn), 0), np.int64)
+        Qn, ex, kk = _search_request(queries, k, exclude, len(self), self.dim)
+        if kk == 0: return _no_results(len(Qn))
         if (self.dtype == "float32" and self.device.type == "cpu" and len(Qn) <= 4
                 and len(self) * self.dim <= SINGLE_THREAD_MAX):                 # see "Single queries on CPU"
             m = None
@@ -279,11 +286,8 @@ class ANNIndex:
                exclude=None, # optional row indices never to return
               ) -> tuple[np.ndarray, np.ndarray]:
         "Approximate top-`k`: (scores (b, k'), rows (b, k')), k' = min(k, rows not excluded); unfilled slots: row -1, score -inf."
-        if not isinstance(k, (int, np.integer)) or k < 1: raise InputError(f"k must be a positive integer, got {k!r}")
-        Q = as_matrix(queries, "queries", self.dim)
-        ex = _exclusion(exclude, self.n)
-        kk = min(int(k), self.n - len(ex))
-        if kk == 0: return np.zeros((len(Q), 0), np.float32), np.zeros((len(Q), 0), np.int64)
+        Q, ex, kk = _search_request(queries, k, exclude, self.n, self.dim)
+        if kk == 0: return _no_results(len(Q))
         s, i = self._raw(Q, min(self.n, kk + len(ex)))     # over-fetch: at most len(ex) of these are excluded
         if not len(ex): return s[:, :kk], i[:, :kk]
         out_s, out_i = np.full((len(Q), kk), -np.inf, np.float32), np.full((len(Q), kk), -1, np.int64)
