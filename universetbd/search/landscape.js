@@ -219,7 +219,7 @@ function renderLandscape({ model, el }) {
   }
 
   function syncControls() {
-    title.textContent = model.get("title") || "";
+    utbdLongText(title, model.get("title") || "", "clamp2");  // a long title ends after 2 lines, full text on hover
     const opts = model.get("color_options") || [];
     const cur = model.get("color_by") || "";
     const kind = cur.split(":")[0];
