@@ -1,6 +1,6 @@
 """Every widget holds any text: 5,000-character labels and titles, 3,000-character unbroken words and hostile HTML
 (fixture long_text.ipynb) never make a widget, its output area or a scroll pane inside it scroll sideways, live in
-JupyterLab or as a static snapshot opened on its own; no script runs from data. Also: features sharing a label are
+JupyterLab or as a static snapshot (ten widgets and charts) opened on its own; no script runs from data. Also: features sharing a label are
 told apart, the search box says so on a blank query and clears old status lines, and the explorer's family tree
 without families hides the pager and says why."""
 from playwright.sync_api import expect
@@ -143,16 +143,28 @@ def test_long_text_live(notebook):
         expect(svg).to_be_visible(timeout=60_000)
         _no_sideways(out(i).locator(".vega-embed"), name)
         nb.screenshot(f"long_text_{name}", out(i))
-    expect(out(9)).to_contain_text("STATIC")
+    # KoopmanView, ResearchLandscape and SteerView: 5,000-character titles clamp to two lines, full text on hover
+    for i, cls, tcls in ((9, "utbd-koopman-view", "utbd-title"), (10, "utbd-landscape", "utbd-ls-title"),
+                         (11, "utbd-steer-view", "utbd-title")):
+        root = out(i).locator(f".utbd-root.{cls}")
+        expect(root).to_be_visible(timeout=60_000)
+        title = root.locator(f".{tcls}").first
+        expect(title).to_be_visible(timeout=30_000)
+        assert title.evaluate("e => e.getBoundingClientRect().height") < 60, f"{cls}: the long title is not clamped"
+        assert len(title.get_attribute("title") or "") > 5000, f"{cls}: the full title is not on hover"
+        _no_sideways(root, cls)
+        _no_elements_from_data(root)
+        nb.screenshot(f"long_text_{cls.removeprefix('utbd-')}", root)
+    expect(out(12)).to_contain_text("STATIC")
     nb.assert_clean()
 
 
 def test_long_text_static(notebook, browser, lab):
     """Each widget's static snapshot, opened on its own in an 800 px wide page, does not scroll sideways."""
-    if len(list(lab.root.glob("long_text_static_*.html"))) < 7:  # written by the fixture's last cell
+    if len(list(lab.root.glob("long_text_static_*.html"))) < 10:  # written by the fixture's last cell
         nb = notebook("long_text.ipynb")
         nb.run_all(timeout=240_000)
-        expect(nb.cell_output(9)).to_contain_text("STATIC")
+        expect(nb.cell_output(12)).to_contain_text("STATIC")
         nb.assert_clean()
     ctx = browser.new_context(viewport={"width": 800, "height": 900})
     try:
@@ -160,7 +172,7 @@ def test_long_text_static(notebook, browser, lab):
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         names = sorted(p.name for p in lab.root.glob("long_text_static_*.html"))
-        assert len(names) == 7, names
+        assert len(names) == 10, names
         for name in names:
             html = (lab.root / name).read_text()
             page.set_content(f'<!doctype html><html><body style="margin:8px">{html}</body></html>')

@@ -92,7 +92,10 @@ function kvRolloutPanel(model) {
     const sx = (x) => L + (x / Math.max(1, xs.length - 1)) * (W - L - R);
     const sy = (v) => top + 4 + (1 - (Math.max(lo, Math.min(hi, v)) - lo) / (hi - lo)) * (band - 8);
     svg.appendChild(kvEl("rect", { x: L, y: top + 2, width: W - L - R, height: band - 4, class: "utbd-kv-frame" }));
-    svg.appendChild(kvEl("text", { x: L - 4, y: top + band / 2 + 4, "text-anchor": "end", class: "utbd-kv-tick" }, names[k] || `x${k}`));
+    const name = names[k] || `x${k}`;  // a long name is cut (full name on hover) so it stays inside the panel
+    const label = kvEl("text", { x: L - 4, y: top + band / 2 + 4, "text-anchor": "end", class: "utbd-kv-tick" }, name.length > 10 ? name.slice(0, 9) + "…" : name);
+    label.appendChild(kvEl("title", {}, name));
+    svg.appendChild(label);
     svg.appendChild(kvEl("path", { d: kvPath(xs, tv, sx, sy), class: "utbd-kv-truth" }));
     svg.appendChild(kvEl("path", { d: kvPath(xs, pv, sx, sy), class: "utbd-kv-pred" }));
   }

@@ -17,7 +17,7 @@ import traitlets
 
 # %% ../../nbs/koopman/04_view.ipynb #0353689d
 from ..core import InputError
-from ..widgets import Widget, css_class, escape
+from ..widgets import Widget, css_class, escape, shorten, STATIC_WRAP
 from .data import KoopmanData
 from .train import predict, rollout_starts
 
@@ -123,7 +123,7 @@ class KoopmanView(Widget):
     # -- static snapshot ----------------------------------------------------------------------------------
     def to_svg(self) -> str:
         "A static SVG of the three panels."
-        parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="920" height="250" font-family="sans-serif" font-size="10">']
+        parts = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 920 250" width="100%" style="max-width:920px" font-family="sans-serif" font-size="10">']
         # loss panel
         ep, tr, va = np.asarray(self.epochs, float), np.asarray(self.train_loss), np.asarray(self.val_loss)
         parts.append('<text x="46" y="14" font-weight="bold" font-size="11">loss (log scale)</text>')
@@ -160,15 +160,15 @@ class KoopmanView(Widget):
             for ys, style in ((T[k], 'stroke="#111"'), (P[k], 'stroke="#2563eb" stroke-dasharray="5 3"')):
                 pts = " ".join(f"{sx(i):.1f},{sy(v):.1f}" for i, v in enumerate(ys))
                 parts.append(f'<polyline points="{pts}" fill="none" {style} stroke-width="1.5"/>')
-            parts.append(f'<text x="576" y="{top + band / 2:.0f}" text-anchor="end">{escape(self.var_names[k] if k < len(self.var_names) else f"x{k}")}</text>')
+            parts.append(f'<text x="576" y="{top + band / 2:.0f}" text-anchor="end">{escape(shorten(self.var_names[k] if k < len(self.var_names) else f"x{k}", 14))}</text>')
         parts.append("</svg>")
         return "".join(parts)
 
     def static_html(self) -> str:
-        head = f"<div><b>{escape(self.title)}</b></div>" if self.title else ""
+        head = f'<div style="{STATIC_WRAP}"><b title="{escape(self.title)}">{escape(shorten(self.title, 300))}</b></div>' if self.title else ""
         start = escape(self.starts[self.start]) if self.starts else ""
         err = f"; cumulative rel. error {self.rollout_error:.3g}" if self.rollout_error >= 0 else ""
-        return (f'<div class="{css_class("root", "static", "koopman-view")}" style="font-family:sans-serif;font-size:12px">{head}'
+        return (f'<div class="{css_class("root", "static", "koopman-view")}" style="font-family:sans-serif;font-size:12px;{STATIC_WRAP}">{head}'
                 f'<div>{escape(self.status)}{" · start " + start if start else ""}{escape(err)}</div>{self.to_svg()}</div>')
 
     def __repr__(self):

@@ -112,7 +112,7 @@ function render({ model, el }) {
   el.appendChild(root);
 
   function drawText() {
-    title.textContent = model.get("title") || "";
+    utbdLongText(title, model.get("title") || "", "clamp2");  // a long title ends after 2 lines, full text on hover
     title.style.display = model.get("title") ? "" : "none";
     utbdLongText(instr, model.get("instruction") || "", "clamp2");
   }
