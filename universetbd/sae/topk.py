@@ -17,7 +17,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['WEIGHTS_FILE', 'CFG_FILE', 'META_FILE', 'AUTHORS_REPO', 'TopKSAEConfig', 'nmse', 'TopKSAE', 'sae_loss', 'sae_step',
-           'make_optimizer', 'fingerprint', 'evaluate_nmse', 'train_sae', 'SparseCodes', 'encode_corpus',
+           'make_optimizer', 'RowSource', 'fingerprint', 'evaluate_nmse', 'train_sae', 'SparseCodes', 'encode_corpus',
            'parse_checkpoint_name', 'load_authors_checkpoint', 'from_hub']
 
 # %% ../../nbs/sae/01_topk.ipynb #2f1815c5
@@ -276,10 +276,18 @@ def _bags(*idx_blocks):
     return torch.cat(flat), torch.cat(offs), torch.cat(bags)
 
 # %% ../../nbs/sae/01_topk.ipynb #60d246a9
+def _nmse_share(x_hat, x, reduce):
+    "This rank's share of the global batch's NMSE: its squared error over the global batch's variance (all-reduced)."
+    with torch.no_grad():
+        s = reduce(torch.cat([x.sum(0), x.new_tensor([len(x)])]))
+        ss = reduce((x - s[:-1] / s[-1]).pow(2).sum())
+    return (x_hat - x).pow(2).sum() / ss
+
 def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when `update_stats`)
              x: torch.Tensor, # a batch of embeddings (B, d), already on the model's device
              sparse: bool = True, # sparse gradients (fast) or the dense reference implementation
              update_stats: bool = True, # update `stats_last_nonzero` (training) or not (evaluation)
+             reduce=None, # data-parallel: a sum all-reduce over ranks (`x` is then this rank's slice of the batch)
             ) -> dict:
     "Loss of one batch: dict with `loss` (differentiable), `nmse`, `auxk_loss` and the top-k `indices`, `values`."
     cfg = sae.cfg
@@ -290,6 +298,7 @@ def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when 
         if update_stats:
             fired = torch.zeros_like(sae.stats_last_nonzero).scatter_add_(
                 0, idx.reshape(-1), (v_raw > cfg.fire_threshold).reshape(-1).to(sae.stats_last_nonzero.dtype))
+            if reduce is not None: reduce(fired)      # fired anywhere in the global batch: the same counters on every rank
             sae.stats_last_nonzero.mul_(1 - fired.clamp(max=1)).add_(1)
         dead = sae.dead_mask()
         use_aux = cfg.use_auxk and bool(dead.any())
@@ -313,9 +322,9 @@ def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when 
         if use_aux:
             za = torch.zeros_like(z_pre_g).scatter(1, a_idx, F.relu((z_pre_g * dead).gather(1, a_idx)))
             e_hat = sae.decoder(za)
-    nm = nmse(x_hat, x)
+    nm = nmse(x_hat, x) if reduce is None else _nmse_share(x_hat, x, reduce)
     if use_aux:
-        aux = nmse(e_hat, x - x_hat.detach()).nan_to_num(0)
+        aux = (nmse(e_hat, x - x_hat.detach()) if reduce is None else _nmse_share(e_hat, x - x_hat.detach(), reduce)).nan_to_num(0)
         loss = nm + cfg.auxk_coef * aux
     else:
         aux = x.new_zeros(()); loss = nm
@@ -326,11 +335,20 @@ def sae_step(sae: TopKSAE, # the model
              opt: torch.optim.Optimizer, # its optimiser (Adam)
              x: torch.Tensor, # a batch (B, d) on the model's device
              sparse: bool = True, # sparse (fast) or dense (reference) gradients
+             reduce=None, # data-parallel: a sum all-reduce over ranks (`x` is this rank's slice of the batch)
             ) -> dict:
     "One training step; returns the batch's `loss`, `nmse`, `auxk_loss` as floats."
     opt.zero_grad(set_to_none=True)
-    out = sae_loss(sae, x, sparse=sparse)
+    out = sae_loss(sae, x, sparse=sparse, reduce=reduce)
     out["loss"].backward()
+    if reduce is not None:                     # sum the ranks' gradients (one buffer): every rank takes the same step
+        ps = list(sae.parameters())
+        flat = reduce(torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in ps]))
+        for p, g in zip(ps, flat.split([p.numel() for p in ps])):
+            if p.grad is None: p.grad = torch.zeros_like(p)
+            p.grad.copy_(g.view(p.shape))
+        figs = reduce(torch.stack([out["loss"].detach(), out["nmse"], out["auxk_loss"]]))
+        out.update(loss=figs[0], nmse=figs[1], auxk_loss=figs[2])
     g = sae.decoder.weight.grad
     if g is not None:                          # remove each column's gradient component along the column
         wT, gT = sae.decoder.weight.data.t(), g.t()                  # (n, d) views
@@ -361,29 +379,145 @@ def _as_matrix(X, name="embeddings") -> torch.Tensor:
     check_finite(t, name)   # count and first row of any NaN/inf
     return t
 
+def _is_shard(x) -> bool: return isinstance(x, (str, Path, np.ndarray, torch.Tensor))
+
+def _open_npy(p, name):
+    p = Path(p).expanduser()
+    if not p.is_file(): raise InputError(f"{name}: no file at {str(p)!r}; give a .npy file, a folder of .npy shards, or an array")
+    try: a = np.load(p, mmap_mode="r")
+    except (OSError, ValueError, EOFError) as e:
+        raise InputError(f"{name}: {p} cannot be memory-mapped as a .npy array ({e}); save it with np.save") from e
+    return a
+
+def _spill(shards, name, spill_dir=None) -> np.ndarray:
+    "Write an iterator of (n_i, d) shards once to an unlinked temporary file; return it memory-mapped (float32)."
+    import tempfile, os
+    d, n = None, 0
+    with tempfile.NamedTemporaryFile(dir=spill_dir, prefix="utbd-rows-", suffix=".f32", delete=False) as f:
+        path = f.name
+        try:
+            for part in shards:
+                a = np.asarray(part.detach().cpu() if isinstance(part, torch.Tensor) else part, dtype=np.float32)
+                if a.ndim != 2 or (d is not None and a.shape[1] != d):
+                    raise InputError(f"{name}: every shard must be 2-D (rows, {d or 'd'}), got shape {a.shape}")
+                d = a.shape[1]; n += len(a); f.write(np.ascontiguousarray(a).tobytes())
+        except BaseException:
+            os.unlink(path); raise
+    if not n: os.unlink(path); raise InputError(f"{name}: the iterator gave no rows")
+    m = np.memmap(path, dtype=np.float32, mode="r", shape=(n, d))
+    os.unlink(path)   # the mapping keeps the data; the disk space is freed when it is closed
+    return m
+
+class RowSource:
+    "Rows of an (N, d) embedding matrix read on demand from memory, a memory-mapped `.npy`, or shards one after another."
+    def __init__(self, data, # array/tensor, np.memmap, .npy path, folder of .npy shards, list of shards, or an iterator of shards
+                 name: str = "embeddings", # what the rows are, for error messages
+                 spill_dir=None, # where an iterator's shards are written once (default: the temp folder)
+                ):
+        self.name, self.rows = name, None
+        if isinstance(data, RowSource): self.parts, self.resident = data.parts, data.resident
+        elif isinstance(data, (str, Path)):
+            p = Path(data).expanduser()
+            files = sorted(p.glob("*.npy")) if p.is_dir() else [p]
+            if not files: raise InputError(f"{name}: the folder {str(p)!r} holds no .npy shards")
+            self.parts, self.resident = [_open_npy(f, name) for f in files], False
+        elif isinstance(data, np.memmap): self.parts, self.resident = [data], False
+        elif isinstance(data, (list, tuple)) and data and all(_is_shard(x) and np.ndim(x) == 2 or isinstance(x, (str, Path)) for x in data):
+            self.parts = [_open_npy(x, name) if isinstance(x, (str, Path)) else x for x in data]
+            self.resident = False
+        elif hasattr(data, "__next__"): self.parts, self.resident = [_spill(data, name, spill_dir)], False
+        else: self.parts, self.resident = [_as_matrix(data, name)], True     # in memory: checked once here
+        for p in self.parts:
+            if np.ndim(p) != 2: raise InputError(f"{name}: every shard must be 2-D (rows, d), got shape {tuple(np.shape(p))}")
+        d = {int(p.shape[1]) for p in self.parts}
+        if len(d) != 1: raise InputError(f"{name}: shards have different dimensions {sorted(d)}; give shards of one embedding model")
+        self.d = d.pop()
+        self.offsets = np.cumsum([0] + [int(p.shape[0]) for p in self.parts])
+        if self.offsets[-1] < 2: raise InputError(f"{name} must have at least 2 rows, got {self.offsets[-1]}")
+
+    def __len__(self): return int(self.offsets[-1]) if self.rows is None else len(self.rows)
+    def __repr__(self): return f"RowSource(n={len(self)}, d={self.d}, shards={len(self.parts)}, resident={self.resident})"
+
+    def subset(self, rows) -> "RowSource":
+        "A view of the rows `rows` (positions in this source), in that order."
+        v = RowSource.__new__(RowSource); v.__dict__.update(self.__dict__)
+        rows = np.asarray(rows.cpu() if isinstance(rows, torch.Tensor) else rows, dtype=np.int64)
+        v.rows = rows if self.rows is None else self.rows[rows]
+        return v
+
+    def take(self, rows) -> torch.Tensor:
+        "Rows `rows` (positions in this source) as a float32 (len(rows), d) CPU tensor, in the given order."
+        rows = np.asarray(rows.cpu() if isinstance(rows, torch.Tensor) else rows, dtype=np.int64)
+        if self.rows is not None: rows = self.rows[rows]
+        if self.resident: return self.parts[0][torch.from_numpy(rows)]
+        out = np.empty((len(rows), self.d), np.float32)
+        order = np.argsort(rows, kind="stable"); srt = rows[order]          # sorted reads: sequential on disk
+        part = np.searchsorted(self.offsets, srt, side="right") - 1
+        for p in np.unique(part):
+            m = part == p
+            a = self.parts[p]
+            out[order[m]] = np.asarray(a[torch.from_numpy(srt[m] - self.offsets[p])] if isinstance(a, torch.Tensor)
+                                       else a[srt[m] - self.offsets[p]], dtype=np.float32)
+        return torch.from_numpy(out)
+
+    def chunks(self, size: int = 65536):
+        "Consecutive float32 blocks of at most `size` rows, in order."
+        for s in range(0, len(self), size): yield self.take(np.arange(s, min(s + size, len(self))))
+
+    def scan(self) -> str:
+        "Check every value is finite (one pass, in chunks) and return the content hash `fingerprint` gives in memory."
+        h = hashlib.sha256(str((len(self), self.d)).encode())
+        for s, t in zip(range(0, len(self), 65536), self.chunks()):
+            try: check_finite(t, self.name)
+            except InputError as e:
+                bad = int((~torch.isfinite(t)).any(1).nonzero()[0, 0]) + s
+                n_bad = sum(int((~torch.isfinite(c)).sum()) for c in self.chunks())
+                raise InputError(f"{self.name} contain {n_bad} non-finite value{'s' if n_bad > 1 else ''} (NaN or inf); "
+                                 f"the first is in row {bad}: re-embed those documents or drop the rows") from None
+            h.update(t.numpy().tobytes())
+        return h.hexdigest()[:16]
+
 def fingerprint(X) -> str:
     "A short content hash of an embedding matrix (stored with a trained SAE)."
+    if isinstance(X, RowSource) or isinstance(X, np.memmap): return RowSource(X).scan()
     a = np.ascontiguousarray(np.asarray(X.cpu() if isinstance(X, torch.Tensor) else X, dtype=np.float32))
     return hashlib.sha256(str(a.shape).encode() + a.tobytes()).hexdigest()[:16]
 
 @torch.no_grad()
 def evaluate_nmse(sae: TopKSAE, # the model
-                  X, # embeddings (N, d)
+                  X, # embeddings (N, d): array, tensor or `RowSource` (read in batches)
                   batch_size: int = 4096, # rows per batch
                   k: int | None = None, # re-apply top-k' instead of the trained k
                  ) -> float:
     "NMSE over all of `X` (normalised by the variance around X's mean), computed in batches."
-    X = _as_matrix(X); sae.check_input(X[:1])
-    mean = X.mean(0).to(sae.device)
+    if isinstance(X, RowSource) and not X.resident:
+        mean = sum(c.double().sum(0) for c in X.chunks()) / len(X)   # a first pass: the mean, in float64
+        mean = mean.float().to(sae.device); blocks = X.chunks(batch_size)
+    else:
+        X = X.take(np.arange(len(X))) if isinstance(X, RowSource) else _as_matrix(X)
+        sae.check_input(X[:1])
+        mean = X.mean(0).to(sae.device); blocks = (X[s:s + batch_size] for s in range(0, len(X), batch_size))
     se = var = 0.0
-    for s in range(0, len(X), batch_size):
-        xb = sae.check_input(X[s:s + batch_size])
+    for xb in blocks:
+        xb = sae.check_input(xb)
         se += (sae.decode_sparse(*sae.encode_topk(xb, k)) - xb).pow(2).sum().item()
         var += (xb - mean).pow(2).sum().item()
     return se / max(var, 1e-30)
 
 # %% ../../nbs/sae/01_topk.ipynb #dd2b78af
-def train_sae(X, # training embeddings (N, d): NumPy array or tensor
+def _dist_reduce(distributed):
+    "A sum all-reduce over the ranks (in place, returns the tensor), or None for one process."
+    import torch.distributed as dist
+    on = dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+    if distributed is None: distributed = on
+    if not distributed: return None, 0, 1
+    if not on: raise InputError("distributed=True needs torch.distributed initialised: launch with torchrun and call "
+                                "universetbd.sae.distributed.init_distributed() first")
+    def reduce(t):
+        dist.all_reduce(t, op=dist.ReduceOp.SUM); return t
+    return reduce, dist.get_rank(), dist.get_world_size()
+
+def train_sae(X, # training embeddings (N, d): array or tensor, np.memmap, .npy path, folder or list of .npy shards, or an iterator of shards
               cfg: TopKSAEConfig | None = None, # settings (default: the authors', with d_in from X)
               device=None, # "cpu", "cuda", ... (default: `core.get_device()`)
               callback=None, # `callback(sae, row)` after each step; return True to stop
@@ -391,54 +525,64 @@ def train_sae(X, # training embeddings (N, d): NumPy array or tensor
               embedding_model: str | None = None, # name of the model that made X (saved in the metadata)
               sparse: bool | None = None, # sparse gradients (default: True except on Apple MPS)
               show_progress: bool | None = None, # progress bar (default: on unless $UNIVERSETBD_PROGRESS=0)
+              distributed: bool | None = None, # data-parallel over torch.distributed ranks (default: when initialised)
               **overrides, # config changes, e.g. `n_latents=2048, k=16, steps=500`
              ) -> tuple[TopKSAE, pd.DataFrame]:
-    "Train a top-k SAE on `X`; return `(sae, history)` (history: one row per step). Ctrl-C returns the model so far."
-    X = _as_matrix(X)
-    cfg = cfg or TopKSAEConfig(d_in=X.shape[1])
+    "Train a top-k SAE on `X` (in memory or streamed from disk); return `(sae, history)`. Ctrl-C returns the model so far."
+    src = RowSource(X)
+    cfg = cfg or TopKSAEConfig(d_in=src.d)
     if overrides: cfg = cfg.replace(**overrides)
-    if X.shape[1] != cfg.d_in:
-        raise InputError(f"embeddings have dimension {X.shape[1]} but the config says d_in={cfg.d_in}: "
-                         f"pass cfg.replace(d_in={X.shape[1]}) or embeddings of dimension {cfg.d_in}")
+    if src.d != cfg.d_in:
+        raise InputError(f"embeddings have dimension {src.d} but the config says d_in={cfg.d_in}: "
+                         f"pass cfg.replace(d_in={src.d}) or embeddings of dimension {cfg.d_in}")
+    reduce, rank, world = _dist_reduce(distributed)
     dev = get_device(device)
     if sparse is None: sparse = dev.type != "mps"
     seed_everything(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    corpus_hash = fingerprint(X)
+    corpus_hash = fingerprint(src.parts[0]) if src.resident else src.scan()   # streamed: checks finiteness too
+    N = len(src)
     if X_val is None and cfg.val_fraction > 0:
-        perm = torch.randperm(len(X), generator=gen)
-        n_val = max(1, int(round(len(X) * cfg.val_fraction)))
-        if len(X) - n_val < 2: raise InputError(f"{len(X)} rows are too few to hold out {n_val} for validation")
-        X_val, X = X[perm[:n_val]], X[perm[n_val:]]
-    elif X_val is not None: X_val = _as_matrix(X_val, "validation embeddings")
+        perm = torch.randperm(N, generator=gen)
+        n_val = max(1, int(round(N * cfg.val_fraction)))
+        if N - n_val < 2: raise InputError(f"{N} rows are too few to hold out {n_val} for validation")
+        val, train = src.subset(perm[:n_val]), src.subset(perm[n_val:])
+    else: val, train = (None if X_val is None else RowSource(X_val, "validation embeddings")), src
+    if val is not None and val.resident: val = val.take(np.arange(len(val)))   # in memory: a tensor, as before
 
     sae = TopKSAE(cfg, metadata={"embedding_model": embedding_model, "corpus_hash": corpus_hash})
-    m = min(cfg.init_median_samples, len(X))
-    sample = X[torch.randperm(len(X), generator=gen)[:m]]
+    n = len(train)
+    m = min(cfg.init_median_samples, n)
+    sample = train.take(torch.randperm(n, generator=gen)[:m])
     sae.pre_bias.data = sample.median(dim=0).values.clone()
+    del sample
     sae.to(dev)._fix_layout()
     opt = make_optimizer(sae)
-    Xd = X.to(dev)
+    if train.resident:                                   # in memory: the training rows on the device, gathered there
+        Xd = train.take(np.arange(n)).to(dev)
+        batch = lambda b: Xd[b.to(dev)]
+    else: batch = lambda b: train.take(b).to(dev)        # streamed: only this batch's rows are read
 
-    steps_per_epoch = math.ceil(len(X) / cfg.batch_size)
+    steps_per_epoch = math.ceil(n / cfg.batch_size)
     total = cfg.steps or cfg.epochs * steps_per_epoch
     eval_every = cfg.eval_every or steps_per_epoch
     rows, interrupted, t0, step = [], False, time.perf_counter(), 0
-    bar = progress(total=total, desc="training SAE", disable=None if show_progress is None else not show_progress)
+    bar = progress(total=total, desc="training SAE", disable=rank > 0 or (None if show_progress is None else not show_progress))
     try:
         while step < total:
-            order = torch.randperm(len(X), generator=gen).to(dev)
-            for s in range(0, len(X), cfg.batch_size):
+            order = torch.randperm(n, generator=gen)
+            for s in range(0, n, cfg.batch_size):
                 if step >= total: break
                 b = order[s:s + cfg.batch_size]
-                if len(b) < 2: continue
-                r = sae_step(sae, opt, Xd[b], sparse=sparse)
+                if len(b) < max(2, world): continue
+                if world > 1: b = b.tensor_split(world)[rank]   # this rank's slice of the global batch
+                r = sae_step(sae, opt, batch(b), sparse=sparse, reduce=reduce)
                 step += 1
                 dead = sae.dead_mask().float().mean().item()
                 row = {"step": step, "epoch": (step - 1) // steps_per_epoch + 1, **r, "dead_fraction": dead,
                        "val_nmse": float("nan")}
-                if X_val is not None and (step % eval_every == 0 or step == total):
-                    row["val_nmse"] = evaluate_nmse(sae, X_val)
+                if val is not None and (step % eval_every == 0 or step == total):
+                    row["val_nmse"] = evaluate_nmse(sae, val)
                 rows.append(row)
                 bar.update(); bar.set_postfix(nmse=f"{r['nmse']:.4f}", dead=f"{dead:.1%}", refresh=False)
                 if callback is not None and callback(sae, row) is True: total = step
@@ -449,11 +593,12 @@ def train_sae(X, # training embeddings (N, d): NumPy array or tensor
         bar.close()
     hist = pd.DataFrame(rows, columns=["step", "epoch", "loss", "nmse", "auxk_loss", "dead_fraction", "val_nmse"])
     hist.attrs["interrupted"] = interrupted
-    val = hist["val_nmse"].dropna()
+    v = hist["val_nmse"].dropna()
     sae.metadata["training"] = {
         "steps": step, "interrupted": interrupted, "seconds": round(time.perf_counter() - t0, 2),
-        "n_train": len(X), "n_val": 0 if X_val is None else len(X_val), "device": str(dev),
-        "final_nmse": rows[-1]["nmse"] if rows else None, "val_nmse": float(val.iloc[-1]) if len(val) else None,
+        "n_train": n, "n_val": 0 if val is None else len(val), "device": str(dev),
+        "streamed": not train.resident, "world_size": world,
+        "final_nmse": rows[-1]["nmse"] if rows else None, "val_nmse": float(v.iloc[-1]) if len(v) else None,
         "dead_fraction": rows[-1]["dead_fraction"] if rows else None}
     return sae, hist
 

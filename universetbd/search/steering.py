@@ -265,7 +265,7 @@ def frame_of(corpus) -> pd.DataFrame:
 # %% ../../nbs/search/02_steering.ipynb #70329e87
 class SteeringSearch:
     "Semantic search whose query can be steered through SAE features (by index or label)."
-    def __init__(self, index, # an `ExactIndex`/`ANNIndex`, or an (N, d) embedding matrix
+    def __init__(self, index, # an `ExactIndex`/`ANNIndex`/`OnDiskIndex`, or an (N, d) embedding matrix
                  sae, # a TopKSAE over the same embedding space
                  embedder=None, # text -> vectors (`.encode`); default: `embeddings.default_embedder()`
                  labels=None, # feature labels: list, dict {index: label}, or `FeatureLabels`
@@ -416,7 +416,10 @@ def load(cls: SteeringSearch, path, # a directory written by `save`
     "Load a steering search saved with `save`."
     from pathlib import Path
     path = Path(path)
-    index = ANNIndex.load(path) if (path / "search_ann.json").is_file() and not (path / "search_index.json").is_file() \
+    if (path / "search_ondisk.json").is_file():          # an on-disk index (search.ondisk), memory-mapped
+        from universetbd.search.ondisk import OnDiskIndex
+        index = OnDiskIndex(path)
+    else: index = ANNIndex.load(path) if (path / "search_ann.json").is_file() and not (path / "search_index.json").is_file() \
         else ExactIndex.load(path, device=device)
     sae = TopKSAE.load(path / "sae")
     lf = path / "feature_labels.json"
