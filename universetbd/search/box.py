@@ -93,6 +93,8 @@ class SearchBox(Widget):
                  k: int = 10, # results shown
                  query: str = "", # initial query (searched when the widget is shown)
                  snippet_chars: int = 240, # characters of text shown per result
+                 judge=None, # a trained judge (`universetbd.judge`, `.predict_proba([question])`): it screens each question before an answer
+                 judge_threshold: float = 0.5, # P(problematic) at or above which the question is declined
                 ):
         if isinstance(engine, SteeringSearch):
             engine = LiteratureSearch(engine, corpus if corpus is not None else engine.corpus)
@@ -105,6 +107,9 @@ class SearchBox(Widget):
             try: llm = get_llm(local_fallback=False)  # a local model loads on the first answer, not here
             except Exception: llm = None
         self.llm, self.user, self.snippet_chars = llm, user, snippet_chars
+        if judge is not None and not callable(getattr(judge, "predict_proba", None)):
+            raise InputError(f"judge must have .predict_proba(questions) (a universetbd.judge judge), got {type(judge).__name__}")
+        self.judge, self.judge_threshold, self.last_screening = judge, float(judge_threshold), None
         if feedback is False: self.feedback_log = None
         elif isinstance(feedback, FeedbackLog): self.feedback_log = feedback
         else: self.feedback_log = FeedbackLog(feedback)
@@ -163,6 +168,21 @@ class SearchBox(Widget):
         self._answers[request] = self.last_answer = out
         while len(self._answers) > 20: self._answers.pop(next(iter(self._answers)))
         return out
+
+    declined_text = ("The assistant's judge declined this question: it answers astronomy and machine-learning research "
+                     "questions, not other requests or personal information about people.")
+
+    def screen(self, question: str, # the question about to be answered
+               query_id: str | None = None, # its logged search (the decision is recorded with it)
+              ) -> dict | None:
+        "The judge's decision on `question` ({decision, proba, judge}), recorded in the usage log; None without a judge."
+        if self.judge is None: return None
+        p = float(self.judge.predict_proba([str(question)])[0])
+        d = {"decision": "declined" if p >= self.judge_threshold else "allowed", "proba": p, "judge": type(self.judge).__name__}
+        if self.feedback_log is not None:
+            d["screening_id"] = self.feedback_log.log_screening(query_id, d["decision"], p, d["judge"], user=self.user)
+        self.last_screening = d
+        return d
 
     # ---- browser-callable ------------------------------------------------------------------------
     @rpc
@@ -234,6 +254,9 @@ class SearchBox(Widget):
         request = str(request or uuid.uuid4().hex)
         if request in self.cancelled: return {"request": request, "cancelled": True}  # cancelled before it started
         if self.last is None: raise InputError("search first: there are no results to answer from")
+        scr = self.screen(self.query, query_id or self.last_query_id)
+        if scr is not None and scr["decision"] == "declined":  # no answer is generated; the page shows the message
+            return {"request": request, "declined": True, "judge_proba": scr["proba"], "error": self.declined_text}
         t0 = time.perf_counter()
         out = answer_question(self.query, self.frame.iloc[self.last.indices], self.llm, qtype=qtype or None,
                               style=style or None)

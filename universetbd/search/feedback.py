@@ -30,11 +30,12 @@ from ..core import InputError, UniverseTBDError, atomic_dir, data_dir
 # %% ../../nbs/search/04_feedback.ipynb #2a06ade0
 SCHEMA_VERSION = 1
 SALT_ENV = "UNIVERSETBD_FEEDBACK_SALT"
-TABLES = ("queries", "results", "answers", "votes", "feedback")
+TABLES = ("queries", "results", "answers", "votes", "feedback", "screenings")
 EXPORTS = TABLES + ("qa",)  # `qa`: each answer with its question (the authors' question/answer pairs), derived on export
 JOIN_KEYS = {"results": "query_id -> queries", "answers": "query_id -> queries (and their results)",
              "votes": "answer_id -> answers; query_id -> queries; (query_id, doc_id) -> results",
-             "feedback": "answer_id -> answers; query_id -> queries", "qa": "answer_id, query_id, thread_id"}
+             "feedback": "answer_id -> answers; query_id -> queries", "qa": "answer_id, query_id, thread_id",
+             "screenings": "query_id -> queries"}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_ts TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS queries (query_id TEXT PRIMARY KEY, thread_id TEXT, ts TEXT NOT NULL, user TEXT,
@@ -47,6 +48,8 @@ CREATE TABLE IF NOT EXISTS votes (vote_id INTEGER PRIMARY KEY AUTOINCREMENT, ts 
     query_id TEXT, doc_id TEXT, answer_id TEXT, value INTEGER NOT NULL, action TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS feedback (feedback_id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, user TEXT,
     query_id TEXT, answer_id TEXT, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS screenings (screening_id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, user TEXT,
+    query_id TEXT, judge TEXT, proba REAL, decision TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS votes_query ON votes (query_id);
 CREATE INDEX IF NOT EXISTS results_doc ON results (doc_id);
 """
@@ -267,6 +270,18 @@ class FeedbackLog:
         return self._write(lambda c: c.execute("INSERT INTO feedback (ts, user, query_id, answer_id, text) VALUES (?,?,?,?,?)",
                                                (_now(), self.user_hash(user), self._answer_query(c, answer_id, query_id),
                                                 answer_id, str(text))).lastrowid)
+
+    def log_screening(self, query_id: str | None, # the logged search whose question was screened
+                      decision: str, # "allowed" or "declined"
+                      proba: float | None = None, # the judge's P(problematic)
+                      judge: str | None = None, # which judge (e.g. its class name)
+                      user=None, # raw user id (stored hashed)
+                     ) -> int:
+        "Record a judge's decision on a question before it is answered (`universetbd.judge`); return its `screening_id`."
+        if decision not in ("allowed", "declined"): raise InputError(f"decision must be 'allowed' or 'declined', got {decision!r}")
+        return self._write(lambda c: c.execute("INSERT INTO screenings (ts, user, query_id, judge, proba, decision) VALUES (?,?,?,?,?,?)",
+                                               (_now(), self.user_hash(user), query_id, judge,
+                                                None if proba is None else float(proba), decision)).lastrowid)
 
     def table(self, name: str, # one of EXPORTS (TABLES, or "qa"), or "schema_version"
              ) -> pd.DataFrame:
