@@ -15,7 +15,7 @@ __all__ = ['cmd_stats', 'register']
 import numpy as np
 
 from ..cli import (DEVICE_HELP, add_command, add_config_options, config_from_args, corpus_options,
-                             existing_path, read_corpus, read_embeddings, say)
+                             existing_path, ray_options, read_corpus, read_embeddings, say)
 from ..core import InputError, atomic_write
 from .labels import offline_labels, save_labels
 from .stats import FeatureStatsConfig, feature_stats
@@ -25,23 +25,40 @@ from ..sae.topk import TopKSAE, encode_corpus
 def cmd_stats(args) -> dict:
     "Encode the embeddings with a saved SAE, compute and cache the feature statistics, label features offline."
     sae_dir = existing_path(args.sae, "SAE directory", "dir")
-    X, _ = read_embeddings(args.embeddings)
+    if bool(args.embeddings) == bool(args.codes):
+        raise InputError("give either -e/--embeddings EMB (encoded here) or --codes DIR (codes shards from `universetbd encode`)")
+    if (args.ray or args.address) and not args.codes:
+        raise InputError("--ray reduces codes shards: encode first with `universetbd encode EMB --sae SAE_DIR -o codes/ --ray`, "
+                         "then run `universetbd stats SAE_DIR --codes codes/ --ray`")
     corpus = read_corpus(args.corpus, args.columns, args.text_from, duplicates=args.duplicates) if args.corpus else None
-    if corpus is not None and len(corpus) != len(X):
-        raise InputError(f"the corpus has {len(corpus)} documents but the embeddings have {len(X)} rows: pass the "
-                         f"corpus file the embeddings were made from")
     cfg = config_from_args(FeatureStatsConfig, args)
-    sae = TopKSAE.load(sae_dir, device=args.device)
-    say(args, f"encoding {len(X)} documents with the SAE ({sae.n_latents} latents, k={sae.k})")
-    codes = encode_corpus(sae, X, batch_size=args.batch_size, show_progress=False if args.quiet else None)
-    codes_path = sae_dir / "codes.npz"
-    with atomic_write(codes_path, "wb") as f:
-        np.savez(f, indices=codes.indices, values=codes.values, n_latents=np.int64(codes.n_latents))
-    out = Path(args.output).expanduser() if args.output else sae_dir / "feature_stats"
-    say(args, f"computing feature statistics -> {out}")
-    t0 = time.perf_counter()
-    st = feature_stats(codes, sae, cfg, cache_dir=out)
-    secs = time.perf_counter() - t0
+    if args.codes:   # codes shards: an exact reduction shard by shard (universetbd.scale), in this process or on Ray
+        from universetbd.scale.commands import stats_sharded
+        sae = TopKSAE.load(sae_dir, device="cpu")
+        codes_path = existing_path(args.codes, "codes shards folder", "dir")
+        say(args, f"computing feature statistics of the codes shards in {codes_path}")
+        t0 = time.perf_counter()
+        st, out = stats_sharded(args, sae, cfg)
+        secs = time.perf_counter() - t0
+        if corpus is not None and len(corpus) != st.n_docs:
+            raise InputError(f"the corpus has {len(corpus)} documents but the codes have {st.n_docs} rows: pass the "
+                             f"corpus file the embeddings were made from")
+    else:
+        X, _ = read_embeddings(args.embeddings)
+        if corpus is not None and len(corpus) != len(X):
+            raise InputError(f"the corpus has {len(corpus)} documents but the embeddings have {len(X)} rows: pass the "
+                             f"corpus file the embeddings were made from")
+        sae = TopKSAE.load(sae_dir, device=args.device)
+        say(args, f"encoding {len(X)} documents with the SAE ({sae.n_latents} latents, k={sae.k})")
+        codes = encode_corpus(sae, X, batch_size=args.batch_size, show_progress=False if args.quiet else None)
+        codes_path = sae_dir / "codes.npz"
+        with atomic_write(codes_path, "wb") as f:
+            np.savez(f, indices=codes.indices, values=codes.values, n_latents=np.int64(codes.n_latents))
+        out = Path(args.output).expanduser() if args.output else sae_dir / "feature_stats"
+        say(args, f"computing feature statistics -> {out}")
+        t0 = time.perf_counter()
+        st = feature_stats(codes, sae, cfg, cache_dir=out)
+        secs = time.perf_counter() - t0
     alive = int((st.n_active > 0).sum())
     res = {"command": "stats", "documents": st.n_docs, "features": st.n_latents, "active_features": alive,
            "codes": str(codes_path), "output": str(out), "seconds": round(secs, 2)}
@@ -67,9 +84,14 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
                                 "co-occurrence, decoder neighbours) into a cache directory (default "
                                 "SAE_DIR/feature_stats, reused when nothing changed) and, given the corpus, label "
                                 "the active features offline with their distinctive terms (-> SAE_DIR/labels.parquet).",
-                    epilog="example:\n  universetbd stats sae/ --embeddings emb.npy --corpus corpus.parquet")
+                    epilog="examples:\n  universetbd stats sae/ --embeddings emb.npy --corpus corpus.parquet\n"
+                           "  universetbd stats sae/ --codes codes/             # codes shards of `universetbd encode`\n"
+                           "  universetbd stats sae/ --codes codes/ --address auto   # the same reduction on a Ray cluster")
     p.add_argument("sae", metavar="SAE_DIR", help="directory written by `universetbd train-sae` (or a SAELens top-k SAE)")
-    p.add_argument("-e", "--embeddings", required=True, metavar="EMB", help="embeddings of the corpus (.npy or .parquet)")
+    p.add_argument("-e", "--embeddings", metavar="EMB", help="embeddings of the corpus (.npy or .parquet), encoded here")
+    p.add_argument("--codes", metavar="DIR", help="instead of -e: a folder of codes shards (`universetbd encode`), reduced shard by "
+                   "shard to exactly the same statistics (memory bounded by --max-entries, not by the corpus)")
+    p.add_argument("--max-entries", type=int, default=1 << 22, metavar="M", help="with --codes: active entries per block of features")
     p.add_argument("-c", "--corpus", metavar="CORPUS", help="the corpus file the embeddings were made from (needed for labels)")
     p.add_argument("-o", "--output", metavar="DIR", help="statistics directory (default: SAE_DIR/feature_stats)")
     p.add_argument("--labels-output", metavar="FILE", help="labels Parquet file (default: SAE_DIR/labels.parquet)")
@@ -79,4 +101,5 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
     p.add_argument("--device", metavar="DEV", help="device for encoding (default: $UNIVERSETBD_DEVICE, then CUDA, MPS, CPU)")
     add_config_options(p.add_argument_group("statistics settings (FeatureStatsConfig)"), FeatureStatsConfig)
     corpus_options(p)
+    ray_options(p, shards=False)
     p.set_defaults(func=cmd_stats)

@@ -137,15 +137,24 @@ class FeatureStats:
                              "mean_act": self.mean_act, "max_act": self.max_act})
 
 # %% ../../nbs/features/01_stats.ipynb #9eff2795
+def _by_feature_entries(rows, # document of each entry; a feature's entries in increasing document order
+                        feats, # feature of each entry (global index)
+                        acts, # activation of each entry
+                        f0: int = 0, # the entries are those of features f0..f1-1
+                        f1: int | None = None,
+                       ):
+    "Entries sorted by (feature, decreasing activation, document): docs, acts, feats, run starts, counts (of f0..f1-1)."
+    f1 = int(feats.max()) + 1 if f1 is None and len(feats) else (f1 or f0)
+    # one float64 key: feature index, then decreasing activation (1 / (1 + a) is in (0, 1)); ties keep document order
+    order = np.argsort(feats.astype(np.float64) + 1.0 / (1.0 + acts.astype(np.float64)), kind="stable")
+    counts = np.bincount(feats - f0, minlength=f1 - f0)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return rows[order], acts[order], feats[order], starts, counts
+
 def _by_feature(A: sp.csr_matrix):
     "Entries of A sorted by (feature, decreasing activation): docs, acts, feats, run starts, counts."
     rows = np.repeat(np.arange(A.shape[0], dtype=np.int32), np.diff(A.indptr))
-    # one float64 key: feature index, then decreasing activation (1 / (1 + a) is in (0, 1))
-    order = np.argsort(A.indices.astype(np.float64) + 1.0 / (1.0 + A.data.astype(np.float64)), kind="stable")
-    feats, docs, acts = A.indices[order], rows[order], A.data[order]
-    counts = np.bincount(A.indices, minlength=A.shape[1])
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return docs, acts, feats, starts, counts
+    return _by_feature_entries(rows, A.indices, A.data, 0, A.shape[1])
 
 def _ranked_take(docs, acts, starts, counts, pos):
     "Gather entries at rank `pos` (n, m) of each feature's run; -1/0 where the rank does not exist."
@@ -156,34 +165,52 @@ def _ranked_take(docs, acts, starts, counts, pos):
     return d, a
 
 # %% ../../nbs/features/01_stats.ipynb #db9cbc04
-def _zero_docs(A: sp.csr_matrix, n_zero, rng):
-    "For each feature, `n_zero` distinct random documents where it is zero (-1 padded)."
-    N, n = A.shape
-    out = np.full((n, n_zero), -1, np.int32)
-    if N == 0 or n_zero == 0: return out
-    active = np.sort(np.repeat(np.arange(N, dtype=np.int64), np.diff(A.indptr)) * n + A.indices)
-    m = 3 * n_zero + 8
-    cand = rng.integers(0, N, size=(n, m))
-    keys = cand * n + np.arange(n)[:, None]
+def _zero_candidates(N, n, n_zero, rng):
+    "Random candidate documents `(n, 3 n_zero + 8)` for the zero samples of all features (one draw), or None if none are needed."
+    if N == 0 or n_zero == 0: return None
+    return rng.integers(0, N, size=(n, 3 * n_zero + 8))
+
+def _zero_pick(cand, # candidates of features f0.. (rows of `_zero_candidates`)
+               rows, feats, # documents and features of the active entries of those features
+               n, f0, n_zero):
+    "The first `n_zero` distinct candidates where each feature is zero (-1 padded)."
+    nf = len(cand)
+    out = np.full((nf, n_zero), -1, np.int32)
+    active = np.sort(rows.astype(np.int64) * n + feats)
+    keys = cand * n + (f0 + np.arange(nf))[:, None]
     pos = np.searchsorted(active, keys)
     is_active = (pos < len(active)) & (active[np.minimum(pos, len(active) - 1)] == keys)
     o = np.argsort(cand, axis=1, kind="stable")
     sc = np.take_along_axis(cand, o, 1)
-    dup_sorted = np.concatenate([np.zeros((n, 1), bool), sc[:, 1:] == sc[:, :-1]], 1)
+    dup_sorted = np.concatenate([np.zeros((nf, 1), bool), sc[:, 1:] == sc[:, :-1]], 1)
     dup = np.empty_like(dup_sorted); np.put_along_axis(dup, o, dup_sorted, 1)
     valid = ~is_active & ~dup
     rank = np.cumsum(valid, 1) - 1
     take = valid & (rank < n_zero)
     r, c = np.nonzero(take)
     out[r, rank[r, c]] = cand[r, c]
-    # features active almost everywhere: fill from the explicit complement (rare, so a loop is fine)
-    short = np.nonzero((out < 0).any(1) & (np.bincount(A.indices, minlength=n) < N))[0]
-    if len(short):
+    return out
+
+def _zero_short(out, counts, N):
+    "Features whose candidates gave too few zero documents although they have some (active almost everywhere)."
+    return np.nonzero((out < 0).any(1) & (counts < N))[0]
+
+def _zero_fill(out, f, docs_of_f, N, n_zero, rng):
+    "Fill row `f` of `out` from the explicit complement of the documents where feature `f` is active."
+    zeros = np.setdiff1d(np.arange(N), docs_of_f)
+    pick = rng.choice(zeros, size=min(n_zero, len(zeros)), replace=False)
+    out[f] = -1; out[f, :len(pick)] = pick
+
+def _zero_docs(A: sp.csr_matrix, n_zero, rng):
+    "For each feature, `n_zero` distinct random documents where it is zero (-1 padded)."
+    N, n = A.shape
+    cand = _zero_candidates(N, n, n_zero, rng)
+    if cand is None: return np.full((n, n_zero), -1, np.int32)
+    out = _zero_pick(cand, np.repeat(np.arange(N, dtype=np.int64), np.diff(A.indptr)), A.indices, n, 0, n_zero)
+    short = _zero_short(out, np.bincount(A.indices, minlength=n), N)
+    if len(short):   # rare, so a loop is fine
         C = A.tocsc()
-        for f in short:
-            zeros = np.setdiff1d(np.arange(N), C.indices[C.indptr[f]:C.indptr[f + 1]])
-            pick = rng.choice(zeros, size=min(n_zero, len(zeros)), replace=False)
-            out[f] = -1; out[f, :len(pick)] = pick
+        for f in short: _zero_fill(out, f, C.indices[C.indptr[f]:C.indptr[f + 1]], N, n_zero, rng)
     return out
 
 # %% ../../nbs/features/01_stats.ipynb #f7c1a964
@@ -256,43 +283,76 @@ def feature_stats(codes, # `SparseCodes`-like or `(indices, values, n_latents)` 
     idx, val, n = codes_arrays(codes)
     W = decoder_matrix(W_dec, n)
     fp = _fingerprint(idx, val, W, cfg)
-    if cache_dir is not None and (Path(cache_dir) / "meta.json").exists():
-        try:
-            old = FeatureStats.load(cache_dir)
-            if old.fingerprint == fp: return old
-        except Exception: pass  # unreadable or old cache: recompute
+    if (old := _cached_stats(cache_dir, fp)) is not None: return old
     A = codes_csr((idx, val, n))
     N = A.shape[0]
-    docs, acts, feats, starts, counts = _by_feature(A)
+    rows = np.repeat(np.arange(N, dtype=np.int32), np.diff(A.indptr))
+    rng = np.random.default_rng(cfg.seed)
+    part = _block_stats(rows, A.indices, A.data, 0, n, n, cfg, _zero_candidates(N, n, cfg.n_zero, rng))
+    short = _zero_short(part["zero_docs"], part["n_active"], N)
+    if len(short):   # features active almost everywhere (rare, so a loop is fine)
+        C = A.tocsc()
+        for f in short: _zero_fill(part["zero_docs"], f, C.indices[C.indptr[f]:C.indptr[f + 1]], N, cfg.n_zero, rng)
+    st = _assemble_stats(N, part, cooccurrence(A), W, cfg, fp)
+    if cache_dir is not None: st.save(cache_dir)
+    return st
+
+def _cached_stats(cache_dir, fp):
+    "The statistics saved in `cache_dir` if their fingerprint is `fp`, else None."
+    if cache_dir is None or not (Path(cache_dir) / "meta.json").exists(): return None
+    try:
+        old = FeatureStats.load(cache_dir)
+        return old if old.fingerprint == fp else None
+    except Exception: return None  # unreadable or old cache: recompute
+
+def _block_stats(rows, # document of each active entry (a feature's entries in increasing document order)
+                 feats, # feature of each entry, all in f0..f1-1
+                 acts, # activation of each entry (> 0)
+                 f0: int, f1: int, # the features of this block
+                 n: int, # number of features of the SAE
+                 cfg: FeatureStatsConfig,
+                 cand=None, # all features' zero candidates (`_zero_candidates`), or None
+                ) -> dict:
+    "Every statistic of features f0..f1-1 that needs their entries; the whole matrix is one block, a sharded corpus many."
+    nb = f1 - f0
+    docs, sacts, sfeats, starts, counts = _by_feature_entries(rows, feats, acts, f0, f1)
     nz = counts > 0
-    max_act = np.zeros(n, np.float32); max_act[nz] = acts[starts[nz]]
-    sums = np.bincount(A.indices, weights=A.data, minlength=n)
+    max_act = np.zeros(nb, np.float32); max_act[nz] = sacts[starts[nz]]
+    sums = np.bincount(feats - f0, weights=acts, minlength=nb)   # in document order, whatever the blocks
     mean_act = np.where(nz, sums / np.maximum(counts, 1), 0).astype(np.float32)
     # histogram of positive activations on [0, max] per feature
     B = cfg.n_bins
-    b = np.minimum((acts / np.maximum(max_act[feats], 1e-30) * B).astype(np.int64), B - 1)
-    hist = np.bincount(feats.astype(np.int64) * B + b, minlength=n * B).reshape(n, B).astype(np.int32)
-    top_docs, top_acts = _ranked_take(docs, acts, starts, counts, np.broadcast_to(np.arange(cfg.n_top), (n, cfg.n_top)))
+    b = np.minimum((sacts / np.maximum(max_act[sfeats - f0], 1e-30) * B).astype(np.int64), B - 1)
+    hist = np.bincount((sfeats - f0).astype(np.int64) * B + b, minlength=nb * B).reshape(nb, B).astype(np.int32)
+    top_docs, top_acts = _ranked_take(docs, sacts, starts, counts, np.broadcast_to(np.arange(cfg.n_top), (nb, cfg.n_top)))
     Q, S = cfg.n_quantiles, cfg.per_quantile
     frac = ((np.arange(Q)[:, None] + (np.arange(S)[None, :] + 0.5) / S) / Q).ravel()
     pos = np.floor(counts[:, None] * frac[None, :]).astype(np.int64)
     pos[:, 1:][pos[:, 1:] == pos[:, :-1]] = -1  # small features: no repeated documents
-    qd, qa = _ranked_take(docs, acts, starts, counts, pos)
-    zero = _zero_docs(A, cfg.n_zero, np.random.default_rng(cfg.seed))
-    C = cooccurrence(A)
+    qd, qa = _ranked_take(docs, sacts, starts, counts, pos)
+    zero = (np.full((nb, cfg.n_zero), -1, np.int32) if cand is None
+            else _zero_pick(cand[f0:f1], rows, feats, n, f0, cfg.n_zero))
+    return dict(n_active=counts.astype(np.int32), mean_act=mean_act, max_act=max_act, hist=hist, top_docs=top_docs,
+                top_acts=top_acts, quantile_docs=qd.reshape(nb, Q, S), quantile_acts=qa.reshape(nb, Q, S), zero_docs=zero)
+
+def _assemble_stats(N, part, C, W, cfg, fp) -> FeatureStats:
+    "`FeatureStats` from the per-feature arrays of `_block_stats` (all features), the co-occurrences and the decoder."
     ct, cj = _cooc_top(C, cfg.n_related)
     sim, simc, dis, disc = decoder_neighbours(W, cfg.n_related, cfg.chunk)
-    st = FeatureStats(n_docs=N, density=(counts / max(N, 1)).astype(np.float32), n_active=counts.astype(np.int32),
-                      mean_act=mean_act, max_act=max_act, hist=hist, top_docs=top_docs, top_acts=top_acts,
-                      quantile_docs=qd.reshape(n, Q, S), quantile_acts=qa.reshape(n, Q, S), zero_docs=zero,
-                      cooc=C, cooc_top=ct, cooc_jaccard=cj, similar=sim, similar_cos=simc, dissimilar=dis,
-                      dissimilar_cos=disc, config=cfg, fingerprint=fp)
-    if cache_dir is not None: st.save(cache_dir)
-    return st
+    return FeatureStats(n_docs=N, density=(part["n_active"] / max(N, 1)).astype(np.float32), cooc=C, cooc_top=ct,
+                        cooc_jaccard=cj, similar=sim, similar_cos=simc, dissimilar=dis, dissimilar_cos=disc,
+                        config=cfg, fingerprint=fp, **part)
 
 def _fingerprint(idx, val, W, cfg) -> str:
+    return _fingerprint_parts([(idx.shape, [idx]), (val.shape, [val]), (W.shape, [W])], cfg)
+
+def _fingerprint_parts(parts, # [(shape of the whole array, its row chunks in order), ...]: codes indices, values, decoder
+                       cfg) -> str:
+    "Content hash of the codes, decoder and config; the arrays may come in chunks (shards), same hash."
     h = hashlib.blake2b(digest_size=16)
-    for a in (idx, val, W): h.update(str(a.shape).encode()); h.update(np.ascontiguousarray(a).tobytes())
+    for shape, chunks in parts:
+        h.update(str(tuple(int(s) for s in shape)).encode())
+        for a in chunks: h.update(np.ascontiguousarray(a).tobytes())
     h.update(json.dumps(dataclasses.asdict(cfg), sort_keys=True).encode())
     return h.hexdigest()
 
