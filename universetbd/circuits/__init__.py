@@ -6,7 +6,8 @@
 __all__ = ['HeadActivations', 'collect_activations', 'DiscreteSAE', 'DiscreteSAEConfig', 'CircuitScores', 'discover_circuit',
            'circuit_metrics', 'evaluate_scores', 'CircuitTask', 'find_circuit', 'ioi_task', 'greater_than_task',
            'docstring_task', 'InductionConfig', 'induction_model', 'induction_task', 'mean_ablation_scores',
-           'HeadOverlapHeatmap']
+           'HeadOverlapHeatmap', 'CalibrationConfig', 'CalibratedScores', 'PositionActivations', 'collect_positions',
+           'FAMILY', 'family_model', 'family_truth']
 
 # %% ../../nbs/circuits/index.ipynb #5c073b89
 from .acts import HeadActivations, collect_activations
@@ -16,5 +17,7 @@ from .tasks import CircuitTask, find_circuit, ioi_task, greater_than_task, docst
 from .induction import InductionConfig, induction_model, induction_task
 from .baseline import mean_ablation_scores
 from .heatmap import HeadOverlapHeatmap
+from .calibrated import CalibrationConfig, CalibratedScores, PositionActivations, collect_positions
+from .zoo import FAMILY, family_model, family_truth
 
-_all_ = ["HeadActivations", "collect_activations", "DiscreteSAE", "DiscreteSAEConfig", "CircuitScores", "discover_circuit", "circuit_metrics", "evaluate_scores", "CircuitTask", "find_circuit", "ioi_task", "greater_than_task", "docstring_task", "InductionConfig", "induction_model", "induction_task", "mean_ablation_scores", "HeadOverlapHeatmap"]
+_all_ = ["HeadActivations", "collect_activations", "DiscreteSAE", "DiscreteSAEConfig", "CircuitScores", "discover_circuit", "circuit_metrics", "evaluate_scores", "CircuitTask", "find_circuit", "ioi_task", "greater_than_task", "docstring_task", "InductionConfig", "induction_model", "induction_task", "mean_ablation_scores", "HeadOverlapHeatmap", "CalibrationConfig", "CalibratedScores", "PositionActivations", "collect_positions", "FAMILY", "family_model", "family_truth"]

@@ -20,6 +20,8 @@ from .acts import collect_activations
 from .discrete_sae import DiscreteSAEConfig, discover_circuit
 from .induction import InductionConfig, induction_model, induction_task
 from .scoring import evaluate_scores
+from .calibrated import METHODS
+from .tasks import DEFAULT_METHOD, find_circuit
 
 # %% ../../nbs/circuits/08_commands.ipynb #0c703415
 def cmd_circuits_induction(args) -> dict:
@@ -30,19 +32,27 @@ def cmd_circuits_induction(args) -> dict:
     say(args, "loading (or training once and caching) the offline induction model")
     model = induction_model(cfg, retrain=args.retrain)
     task = induction_task(model, cfg, n=args.n_prompts, seed=args.seed)
-    acts = collect_activations(model, task.positives, task.negatives)
-    res = discover_circuit(acts, sae_cfg, device=args.device)
-    ev = evaluate_scores(res.node_scores, task.ground_truth, res.n_layers, res.n_heads)
+    if args.method == "paper":
+        acts = collect_activations(model, task.positives, task.negatives)
+        res = discover_circuit(acts, sae_cfg, device=args.device)
+        ev = evaluate_scores(res.node_scores, task.ground_truth, res.n_layers, res.n_heads)
+    else:  # ours: calibrated, with the null control
+        res = find_circuit(model, task, sae_cfg, method=args.method, null_control=True)
+        ev = res.evaluation
     truth = set(task.ground_truth)
     table = pd.DataFrame({"head": res.labels, "node_count": res.node_counts, "node_score": res.node_scores,
-                          "edge_count": res.edge_counts, "edge_score": res.edge_scores,
+                          "edge_count": res.edge_counts, "edge_score": res.edge_scores, "selected": res.selected,
                           "ground_truth": [h in truth for h in res.labels]})
+    if hasattr(res, "z"): table = table.assign(p=res.p, stability=res.stability)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "head_scores.csv") as tmp: table.to_csv(tmp, index=False)
     ev = {k: (float(v) if isinstance(v, (int, float)) or hasattr(v, "item") else v) for k, v in ev.items()}
     with atomic_write(out / "metrics.json") as f:
-        json.dump({"task": "induction", "ground_truth": sorted(truth), "metrics": ev, "times": res.times}, f, indent=1)
+        json.dump({"task": "induction", "method": args.method, "ground_truth": sorted(truth), "metrics": ev,
+                   "selected": [l for l, s in zip(res.labels, res.selected) if s],
+                   "null_selected": getattr(res, "null_selected", None), "times": res.times}, f, indent=1)
     return {"command": "circuits induction", "output": str(out), "heads": len(table), "ground_truth": sorted(truth),
+            "method": args.method, "null_selected": getattr(res, "null_selected", None),
             "auc": ev.get("auc"), "best_f1": ev.get("best_f1"),
             "message": f"induction circuit: ROC AUC {ev.get('auc', float('nan')):.3f}, best F1 "
                        f"{ev.get('best_f1', float('nan')):.3f} over {len(table)} heads -> {out}"}
@@ -63,6 +73,8 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
     q.add_argument("--n-prompts", type=int, default=250, help="positive and negative prompts each (the authors use 250)")
     add_config_options(q.add_argument_group("discrete SAE settings (DiscreteSAEConfig)"), DiscreteSAEConfig,
                        help={"seed": "seed of the model, prompts and SAE"})
+    q.add_argument("--method", default=DEFAULT_METHOD, choices=list(METHODS),
+                   help=f"scores: 'paper' (as published) or ours (default {DEFAULT_METHOD!r}: calibrated, with a null control)")
     q.add_argument("--retrain", action="store_true", help="train the induction model again instead of using the cache")
     q.add_argument("--device", metavar="DEV", help="device for the SAE")
     q.set_defaults(func=cmd_circuits_induction)

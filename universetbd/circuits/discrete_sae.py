@@ -205,6 +205,10 @@ class CircuitScores:
     def node_scores(self) -> np.ndarray: return softmax(self.node_counts)
     @property
     def edge_scores(self) -> np.ndarray: return softmax(self.edge_counts)
+    @property
+    def selected(self) -> np.ndarray:
+        "The paper's circuit: heads whose softmax node score is above the uniform level `1/heads`."
+        return self.node_scores > 1 / (self.n_layers * self.n_heads)
 
     def scores(self, kind: str = "node") -> np.ndarray:
         "Softmax scores, `kind` 'node' or 'edge'."
@@ -242,12 +246,18 @@ def score_codes(pos_codes, neg_codes, # (prompts, heads) int codes of positives 
     return CircuitScores(n_layers, n_heads, node_counts(pos, neg),
                          edge_head_counts(edge_counts(pos, neg), edge_top_fraction), pos, neg)
 
-def discover_circuit(acts: HeadActivations, # head outputs of positive and negative prompts
+def discover_circuit(acts, # `HeadActivations` (position-averaged) or per-position `PositionActivations`
                      config: DiscreteSAEConfig | None = None, # method settings (authors' defaults)
                      device=None, # torch device for the SAE
+                     method: str = "paper", # "paper" (as published), or ours: "position", "calibrated", "norm", "entropy"
+                     calibration=None, # `CalibrationConfig` of our calibrated methods (permutations, seeds, q)
                     ) -> CircuitScores:
-    "Train the shared discrete SAE, encode every head output, score heads; times each stage."
+    "Train the shared discrete SAE, encode every head output, score heads; times each stage. `method` picks the scores."
     config = config or DiscreteSAEConfig()
+    if method != "paper":
+        from universetbd.circuits.calibrated import discover_calibrated
+        return discover_calibrated(acts, method, config, calibration, device)
+    if hasattr(acts, "mean") and getattr(acts.positives, "ndim", 3) == 4: acts = acts.mean()  # per-position -> the paper's average
     sw = Stopwatch()
     with sw("sae"): sae = train_sae(acts, config, device)
     with sw("codes"):

@@ -41,7 +41,8 @@ function render({ model, el }) {
   const prec = h("span", "ho-precision");
   const rec = h("span", "ho-recall");
   const f1 = h("span", "ho-f1");
-  stats.append(count, prec, rec, f1);
+  const sigCount = h("span", "ho-sigcount");
+  stats.append(count, prec, rec, f1, sigCount);
   label.appendChild(slider);
   controls.append(label, thrText, stats);
   const body = h("div", "ho-body");
@@ -57,8 +58,10 @@ function render({ model, el }) {
   const legend = h("div", "ho-legend");
   const lgTruth = h("span", "ho-legend-truth", "outlined: ground truth");
   const lgPred = h("span", "ho-legend-pred", "dot: predicted circuit (score > threshold)");
-  legend.append(lgTruth, lgPred);
-  root.append(title, controls, body, legend);
+  const lgSig = h("span", "ho-legend-sig", "★: significant (Benjamini-Hochberg); green bar: stability across seeds");
+  legend.append(lgTruth, lgPred, lgSig);
+  const nullLine = h("div", "ho-null");
+  root.append(title, controls, body, legend, nullLine);
   el.appendChild(root);
   let cells = [];
 
@@ -93,6 +96,13 @@ function render({ model, el }) {
         cell.style.background = blues(v);
         cell.style.color = v > 0.55 ? "#fff" : "#111";
         if (t[i]) cell.classList.add("utbd-ho-truth");
+        const sig = model.get("significant") || [], stab = model.get("stability") || [];
+        if (sig[i]) { cell.classList.add("utbd-ho-sig"); cell.appendChild(h("span", "ho-star", "★")); }
+        if (stab.length) {
+          const bar = h("span", "ho-stab");
+          bar.style.width = `${Math.round(100 * Math.max(0, Math.min(1, stab[i])))}%`;
+          cell.appendChild(bar);
+        }
         cell.setAttribute("role", "button");
         cell.setAttribute("aria-label", `L${l}H${j}`);
         cell.addEventListener("mouseenter", () => showTip(i));
@@ -109,12 +119,16 @@ function render({ model, el }) {
   function showTip(i) {
     const s = scores(), t = truth(), counts = model.get("counts") || [], nh = model.get("n_heads");
     const thr = model.get("threshold");
+    const pv = model.get("p_values") || [], sig = model.get("significant") || [], stab = model.get("stability") || [];
     const lines = [
       `L${Math.floor(i / nh)}H${i % nh}`,
       `${model.get("score_name")}: ${utbdFmt(s[i], 4)}`,
       counts.length && counts[i] !== s[i] ? `unique-to-positive codes: ${counts[i]}` : null,
       `ground truth: ${t[i] ? "yes" : "no"}`,
       `predicted: ${s[i] > thr ? "yes" : "no"}`,
+      pv.length ? `p = ${utbdFmt(pv[i], 3)} (-log10 p = ${utbdFmt(-Math.log10(pv[i]), 2)})` : null,
+      sig.length ? `significant (BH q=${model.get("q")}): ${sig[i] ? "yes" : "no"}` : null,
+      stab.length ? `stability across seeds: ${utbdFmt(stab[i], 2)}` : null,
     ].filter(Boolean);
     tip.replaceChildren(...lines.map((x, k) => h("div", k === 0 ? "ho-tip-head" : "ho-tip-line", x)));
     tip.classList.add("utbd-visible");
@@ -142,6 +156,11 @@ function render({ model, el }) {
     prec.dataset.value = String(st.precision);
     rec.dataset.value = String(st.recall);
     count.dataset.value = String(st.n);
+    const sig = model.get("significant") || [];
+    sigCount.textContent = sig.length ? `${sig.filter(Boolean).length} significant` : "";
+    lgSig.style.display = sig.length || (model.get("stability") || []).length ? "" : "none";
+    nullLine.textContent = model.get("null_text") || "";
+    nullLine.style.display = model.get("null_text") ? "" : "none";
   }
 
   function drawHistogram(data, i) {
@@ -204,5 +223,8 @@ function render({ model, el }) {
   model.on("change:title", drawGrid);
   model.on("change:threshold", drawThreshold);
   model.on("change:selected", drawSelection);
+  model.on("change:significant", () => { drawGrid(); drawThreshold(); });
+  model.on("change:stability", drawGrid);
+  model.on("change:null_text", drawThreshold);
   return () => root.remove();
 }

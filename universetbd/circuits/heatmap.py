@@ -31,6 +31,11 @@ class HeadOverlapHeatmap(Widget):
     selected = traitlets.Int(-1).tag(sync=True)
     score_name = traitlets.Unicode("score").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
+    significant = traitlets.List(traitlets.Bool()).tag(sync=True)  # heads a calibrated method selects (BH)
+    stability = traitlets.List(traitlets.Float()).tag(sync=True)   # fraction of seeds that select each head
+    p_values = traitlets.List(traitlets.Float()).tag(sync=True)
+    null_text = traitlets.Unicode("").tag(sync=True)                # the null-control result, when it was run
+    q = traitlets.Float(0.05).tag(sync=True)
 
     def __init__(self, scores, # one score per head, layer by layer
                  n_layers: int, # layers
@@ -41,6 +46,11 @@ class HeadOverlapHeatmap(Widget):
                  threshold: float | None = None, # initial threshold (default: the mean score)
                  score_name: str = "score", # what the scores are, for labels
                  title: str = "", # heading
+                 significant=None, # optional boolean per head: the significant set of a calibrated method
+                 stability=None, # optional fraction per head of seeds (or resamples) that select it
+                 p_values=None, # optional permutation p-value per head
+                 null_selected: int | None = None, # heads the null control selected (None: not run)
+                 q: float = 0.05, # the false discovery rate of `significant`
                 ):
         s = np.asarray(scores, dtype=np.float64).ravel()
         H = n_layers * n_heads
@@ -56,8 +66,18 @@ class HeadOverlapHeatmap(Widget):
                 raise InputError(f"codes must be two (prompts, {H}) arrays, got {pos.shape} and {neg.shape}")
             codes = (pos, neg)
         self._codes = codes
+        def per_head(x, name, kind):
+            if x is None: return []
+            a = np.asarray(x, dtype=kind).ravel()
+            if a.size != H: raise InputError(f"{a.size} {name} values for {H} heads: give one per head")
+            return a.tolist()
+        sig, stab, pv = per_head(significant, "significant", bool), per_head(stability, "stability", float), per_head(p_values, "p", float)
+        null_text = ("" if null_selected is None else
+                     f"null control (positives and negatives from one distribution): {int(null_selected)} head"
+                     f"{'' if int(null_selected) == 1 else 's'} selected" + (" - as it should be" if int(null_selected) == 0 else " - treat the selection with caution"))
         super().__init__(n_layers=n_layers, n_heads=n_heads, scores=s.tolist(), truth=t.tolist(), counts=c,
-                         threshold=float(s.mean() if threshold is None else threshold), score_name=score_name, title=title)
+                         threshold=float(s.mean() if threshold is None else threshold), score_name=score_name, title=title,
+                         significant=sig, stability=stab, p_values=pv, null_text=null_text, q=float(q))
 
     @classmethod
     def from_scores(cls, result, # a `CircuitScores` from `discover_circuit`
@@ -66,7 +86,14 @@ class HeadOverlapHeatmap(Widget):
                     softmax: bool = False, # colour and threshold by softmax score instead of counts
                     **kwargs, # passed to the constructor (threshold, title; score_name and counts override the defaults)
                    ) -> HeadOverlapHeatmap:
-        "The heatmap of a discrete-SAE result, with its code histograms."
+        "The heatmap of a result: the paper's counts, or a calibrated method's z with its significant set, stability and null control."
+        if hasattr(result, "z") and kind == "node":  # a CalibratedScores
+            codes = None if result.pos_codes is None else (result.pos_codes, result.neg_codes)
+            z = np.asarray(result.z, dtype=np.float64)
+            kwargs.setdefault("score_name", f"z vs label-permutation null ({result.method})")
+            kwargs.setdefault("threshold", float(result.threshold) - 1e-6 if result.selected.any() else float(z.max()) + 1e-6)
+            return cls(z, result.n_layers, result.n_heads, truth, codes, significant=result.selected,
+                       stability=result.stability, p_values=result.p, null_selected=result.null_selected, q=result.q, **kwargs)
         counts = result.node_counts if kind == "node" else result.edge_counts
         scores = result.scores(kind) if softmax else counts
         kwargs.setdefault("counts", counts)
@@ -124,10 +151,16 @@ class HeadOverlapHeatmap(Widget):
                              f'fill="{"#fff" if v > 0.55 else "#111"}">{escape(val)}</text>')
                 if s[i] > self.threshold:
                     parts.append(f'<circle cx="{x + cell - 7}" cy="{y + 7}" r="3" fill="#f59e0b" stroke="#fff"/>')
+                if self.significant and self.significant[i]:
+                    parts.append(f'<text x="{x + 5}" y="{y + 11}" font-size="10" fill="#dc2626">★</text>')
+                if self.stability:
+                    parts.append(f'<rect x="{x + 3}" y="{y + cell - 6}" width="{(cell - 6) * self.stability[i]:.1f}" height="2.5" fill="#16a34a"/>')
         parts.append("</svg>")
         m = self.metrics
         stats = f"{m['n_selected']} heads above threshold {self.threshold:.3g}"
         if t.any(): stats += f"; precision {m['precision']:.2f}, recall {m['recall']:.2f}, F1 {m['f1']:.2f}"
+        if self.significant: stats += f"; {sum(self.significant)} significant (★, Benjamini-Hochberg q={self.q:g}); green bar: stability across seeds"
+        if self.null_text: stats += f"; {self.null_text}"
         # a long title ends after two lines with an ellipsis (full text on hover); long words break
         clamp = "display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow:hidden"
         head = f'<div style="{clamp}" title="{escape(self.title)}"><b>{escape(self.title)}</b></div>' if self.title else ""

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import warnings
 import json
 from dataclasses import asdict, dataclass
 
 # %% auto #0
 __all__ = ['InductionConfig', 'repeated_sequences', 'training_batch', 'repeat_loss', 'train_induction_model',
            'save_induction_model', 'load_induction_model', 'induction_model', 'attention_scores',
-           'induction_ground_truth', 'induction_task']
+           'induction_ground_truth', 'induction_task', 'check_induction_model']
 
 # %% ../../nbs/circuits/05_induction.ipynb #55aac095
 import numpy as np
@@ -24,7 +25,7 @@ from transformer_lens import TransformerBridge, TransformerBridgeConfig
 # %% ../../nbs/circuits/05_induction.ipynb #9758114e
 from ..core import Config, InputError, atomic_path, atomic_write, data_dir, progress, seed_everything
 from .acts import head_labels, model_heads, torch_threads
-from .tasks import CircuitTask
+from .tasks import CircuitTask, next_token_metric
 
 # %% ../../nbs/circuits/05_induction.ipynb #64696535
 @dataclass
@@ -41,6 +42,8 @@ class InductionConfig(Config):
     lr: float = 1e-3 # Adam learning rate
     seed: int = 0 # seeds initialisation and data
     n_threads: int | None = 1 # torch CPU threads while training (tiny matrices; None leaves torch's setting)
+    attn_only: bool = True # attention-only (the default); False adds an MLP to every block
+    d_mlp: int = 0 # MLP width when attn_only is False (0: 4 * d_model)
 
     def validate(self):
         "Raise `InputError` when the settings cannot make an induction model."
@@ -52,6 +55,7 @@ class InductionConfig(Config):
         if self.d_model % self.n_heads: raise self.invalid("d_model", f"give a multiple of n_heads={self.n_heads}")
         self.need_ints("seq_len", low=2 * self.min_repeat + 1)
         if self.seq_len % 2 == 0: raise self.invalid("seq_len", "give an odd length (BOS + two equal halves), e.g. 25")
+        self.need_ints("d_mlp", low=0)
         return self
 
     @property
@@ -60,11 +64,13 @@ class InductionConfig(Config):
     def bridge_config(self) -> TransformerBridgeConfig:
         return TransformerBridgeConfig(n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads,
                                        d_head=self.d_model // self.n_heads, n_ctx=self.seq_len, d_vocab=self.d_vocab,
-                                       attn_only=True, seed=self.seed)
+                                       attn_only=self.attn_only, d_mlp=None if self.attn_only else (self.d_mlp or 4 * self.d_model),
+                                       act_fn="gelu", seed=self.seed)
 
     def key(self) -> str:
         "Short hash of the settings that change the weights (the cache key)."
         d = {k: v for k, v in asdict(self).items() if k != "n_threads"}
+        if self.attn_only: d.pop("attn_only"); d.pop("d_mlp")  # keeps the keys of models cached before MLPs existed
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../../nbs/circuits/05_induction.ipynb #b03ff104
@@ -204,14 +210,35 @@ def induction_task(model, # the trained induction model
                    negatives: str = "shuffle", # second half of negatives: "shuffle" the first half, or "random" tokens
                    threshold: float = 0.3, # attention-score threshold of the ground truth
                   ) -> CircuitTask:
-    "Positives: repeated random sequences; negatives: unrepeated; ground truth from attention patterns."
+    "Positives: repeated random sequences; negatives: unrepeated; ground truth from attention patterns; positions: the repeat."
     cfg = cfg or InductionConfig()
     if negatives not in ("shuffle", "random"): raise InputError(f"negatives must be 'shuffle' or 'random', got {negatives!r}")
+    check_induction_model(model, cfg)
     pos = repeated_sequences(n, cfg, seed=seed)
     neg = repeated_sequences(n, cfg, seed=seed + 1, second_half=negatives)
     truth, _ = induction_ground_truth(model, cfg, threshold)
+    if not truth:
+        warnings.warn(f"no head of this model passes the attention threshold {threshold}: the ground truth is empty, so "
+                      f"nothing can be evaluated (train the model longer, or lower threshold)", stacklevel=2)
     h = cfg.half
-    def metric(logits, idx):  # mean log-prob of the repeated tokens
-        t = pos[torch.as_tensor(idx)].to(logits.device)
-        return logits[:, h + 1:-1].log_softmax(-1).gather(-1, t[:, h + 2:, None])[..., 0].mean(-1)
-    return CircuitTask("induction", pos, neg, None, truth, metric=metric, model_name=f"induction-{cfg.key()}")
+    null = lambda s: (repeated_sequences(n, cfg, seed=seed + 7919 * (s + 1)), repeated_sequences(n, cfg, seed=seed + 7919 * (s + 1) + 1))
+    return CircuitTask("induction", pos, neg, None, truth, metric=next_token_metric(pos, range(h + 1, 2 * h)),
+                       model_name=f"induction-{cfg.key()}", positions=list(range(h + 1, 2 * h + 1)), null_factory=null)
+
+def check_induction_model(model, # a TransformerLens 4 model
+                          cfg: InductionConfig, # the task's settings
+                         ):
+    "`InputError` when the model cannot run the task: too few layers, or a vocabulary or context too small."
+    n_layers, n_heads = model_heads(model)
+    mc = model.cfg
+    d_vocab, n_ctx = int(getattr(mc, "d_vocab", 0) or 0), int(getattr(mc, "n_ctx", 0) or 0)
+    if n_layers < 2: raise InputError(f"the model has {n_layers} layer: induction needs 2 or more (previous-token, then induction heads)")
+    if d_vocab and d_vocab < cfg.d_vocab:
+        raise InputError(f"the task draws tokens 1..{cfg.d_vocab - 1} but the model's vocabulary has {d_vocab}: "
+                         f"pass InductionConfig(d_vocab={d_vocab}, ...) to match the model")
+    if n_ctx and n_ctx < cfg.seq_len:
+        raise InputError(f"prompts have {cfg.seq_len} tokens but the model's context is {n_ctx}: pass "
+                         f"InductionConfig(seq_len=...) with an odd length <= {n_ctx}")
+    if (n_layers, n_heads) != (cfg.n_layers, cfg.n_heads):
+        raise InputError(f"the model has {n_layers} layers x {n_heads} heads but the InductionConfig says "
+                         f"{cfg.n_layers} x {cfg.n_heads}: pass InductionConfig(n_layers={n_layers}, n_heads={n_heads}, ...)")

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 # %% auto #0
-__all__ = ['IOI_HEADS', 'GREATER_THAN_HEADS', 'DOCSTRING_HEADS', 'IOI_NAMES', 'IOI_PLACES', 'IOI_OBJECTS', 'IOI_TEMPLATES',
-           'GT_NOUNS', 'DOC_WORDS', 'DOC_FUNCS', 'DOC_DESCS', 'logit_diff_metric', 'CircuitTask', 'find_circuit',
-           'ioi_prompts', 'greater_than_prompts', 'greater_than_metric', 'docstring_prompts', 'ioi_task',
-           'greater_than_task', 'docstring_task']
+__all__ = ['DEFAULT_METHOD', 'IOI_HEADS', 'GREATER_THAN_HEADS', 'DOCSTRING_HEADS', 'IOI_NAMES', 'IOI_PLACES', 'IOI_OBJECTS',
+           'IOI_TEMPLATES', 'GT_NOUNS', 'DOC_WORDS', 'DOC_FUNCS', 'DOC_DESCS', 'logit_diff_metric', 'next_token_metric',
+           'CircuitTask', 'find_circuit', 'ioi_prompts', 'greater_than_prompts', 'greater_than_metric',
+           'docstring_prompts', 'ioi_task', 'greater_than_task', 'docstring_task']
 
 # %% ../../nbs/circuits/04_tasks.ipynb #02b0944e
 import numpy as np
@@ -23,7 +23,7 @@ import torch
 from ..core import InputError
 from .acts import collect_activations, heads_mask, model_heads
 from .discrete_sae import CircuitScores, DiscreteSAEConfig, Stopwatch, discover_circuit
-from .scoring import evaluate_scores
+from .scoring import circuit_metrics, evaluate_scores
 
 # %% ../../nbs/circuits/04_tasks.ipynb #22816f24
 def logit_diff_metric(answers, # per positive prompt: (correct token id, wrong token id)
@@ -37,6 +37,22 @@ def logit_diff_metric(answers, # per positive prompt: (correct token id, wrong t
         return last.gather(-1, a[:, :1])[:, 0] - last.gather(-1, a[:, 1:])[:, 0]
     return metric
 
+def next_token_metric(tokens, # (n, seq) token ids of the positive prompts
+                      positions, # positions whose NEXT token is scored (e.g. the repeated segment)
+                     ) -> Callable:
+    "Metric for the ablation baseline: mean log-probability of the true next token at `positions` (a masked LM loss, negated)."
+    tok = torch.as_tensor(tokens).long()
+    if tok.ndim != 2: raise InputError(f"tokens must be (prompts, positions), got shape {tuple(tok.shape)}")
+    q = torch.as_tensor(list(positions) if not isinstance(positions, torch.Tensor) else positions)
+    if q.dtype == torch.bool: q = q.nonzero()[:, 0]
+    q = q.long() % tok.shape[1]
+    if len(q) == 0 or (q >= tok.shape[1] - 1).any():
+        raise InputError(f"positions must be non-empty and below {tok.shape[1] - 1} (the last token has no next token)")
+    def metric(logits, idx):
+        t = tok[torch.as_tensor(idx)].to(logits.device)
+        return logits[:, q].log_softmax(-1).gather(-1, t[:, q + 1, None])[..., 0].mean(-1)
+    return metric
+
 @dataclass
 class CircuitTask:
     "Positive and negative prompts for circuit discovery, with answers, ground-truth heads and a task metric."
@@ -48,6 +64,8 @@ class CircuitTask:
     metric: Callable | None = None # metric(logits, idx) -> per-prompt scores; default logit difference
     model_name: str | None = None # the model the ground truth refers to
     l1_coeff: float = 0.02 # the authors' SAE L1 coefficient for this task
+    positions: list | None = None # where the task happens: token indices ([-1]: final token) or a boolean mask; None = all
+    null_factory: Callable | None = field(default=None, repr=False) # seed -> (positives, negatives) from one distribution
 
     def __post_init__(self):
         if self.positives is None or len(self.positives) == 0: raise InputError(f"task {self.name!r} has no positive prompts")
@@ -57,6 +75,19 @@ class CircuitTask:
             raise InputError(f"task {self.name!r}: {len(self.answers)} answers for {len(self.positives)} positives")
         if self.metric is None and self.answers is not None and not isinstance(self.answers[0][0], str):
             self.metric = logit_diff_metric(self.answers)
+
+    def null(self, seed: int = 0, # seed of the draw or split
+            ) -> CircuitTask:
+        "The null control: positives and negatives from ONE distribution (fresh positives, or the positives split in two)."
+        if self.null_factory is not None: a, b = self.null_factory(seed)
+        else:
+            if len(self.positives) < 4: raise InputError(f"task {self.name!r} has {len(self.positives)} positives: the null control splits them, give at least 4")
+            idx = np.random.default_rng(seed).permutation(len(self.positives))
+            half = len(idx) // 2
+            take = (lambda ix: self.positives[torch.as_tensor(ix)]) if isinstance(self.positives, torch.Tensor) else (lambda ix: [self.positives[i] for i in ix])
+            a, b = take(idx[:half]), take(idx[half:2 * half])
+        return CircuitTask(f"{self.name} (null control)", a, b, None, self.ground_truth, None, self.model_name,
+                           self.l1_coeff, self.positions)
 
     def truth(self, model) -> np.ndarray:
         "Ground-truth mask for `model`; `InputError` if the task has none or a head is not in the model."
@@ -68,23 +99,44 @@ class CircuitTask:
         return f"CircuitTask({self.name!r}: {len(self.positives)} positives, {len(self.negatives)} negatives{gt})"
 
 # %% ../../nbs/circuits/04_tasks.ipynb #fe3e309a
+DEFAULT_METHOD = "entropy"  # the winner of benchmarks/circuits_family.py (issue 19); "paper" reproduces the publication
+
 def find_circuit(model, # a TransformerLens 4 model (TransformerBridge)
                  task: CircuitTask, # prompts (and optional ground truth)
                  config: DiscreteSAEConfig | None = None, # SAE settings (default: authors', with the task's L1)
-                 position: str = "mean", # head outputs averaged over positions ("mean") or at the "last" one
-                 threshold: float | None = None, # circuit threshold on softmax node scores (default 1/heads)
+                 position: str = "mean", # paper method only: head outputs averaged over positions ("mean") or the "last" one
+                 threshold: float | None = None, # evaluation threshold (default: softmax 1/heads for "paper", else the selection)
+                 method: str = DEFAULT_METHOD, # "paper", "position", "calibrated", "norm" or "entropy" (see circuits.calibrated)
+                 calibration=None, # `CalibrationConfig` (permutations, seeds, q) of the calibrated methods
+                 null_control: bool = False, # also run on `task.null()`; the result's `.null` / `.null_selected`
                 ) -> CircuitScores:
-    "The discrete-SAE method on `task`; `result.times` has every stage, `result.evaluation` the metrics (or None)."
+    "Circuit discovery on `task`; `result.times` has every stage, `.selected` the circuit, `.evaluation` the metrics (or None)."
+    from universetbd.circuits.calibrated import METHODS, collect_positions
+    if method not in METHODS: raise InputError(f"method must be one of {METHODS}, got {method!r}")
     config = config or DiscreteSAEConfig(l1_coeff=task.l1_coeff)
     if task.ground_truth: task.truth(model)  # fail early on heads the model does not have
     sw = Stopwatch()
     with sw("activations"):
         ragged = not isinstance(task.positives, torch.Tensor)
-        acts = collect_activations(model, task.positives, task.negatives, position=position, ragged=ragged)
-    res = discover_circuit(acts, config)
+        if method == "paper":
+            acts = collect_activations(model, task.positives, task.negatives, position=position, ragged=ragged)
+        else:
+            acts = collect_positions(model, task.positives, task.negatives, task.positions)
+    res = discover_circuit(acts, config, method=method, calibration=calibration)
     res.times = {**sw.times, **res.times}
-    res.evaluation = (evaluate_scores(res.node_scores, task.ground_truth, res.n_layers, res.n_heads, threshold)
-                      if task.ground_truth else None)
+    res.method = method
+    if method == "paper" or threshold is not None or not hasattr(res, "z"):
+        ev = lambda: evaluate_scores(res.node_scores, task.ground_truth, res.n_layers, res.n_heads, threshold)
+    else:
+        ev = lambda: {**evaluate_scores(res.node_scores, task.ground_truth, res.n_layers, res.n_heads, res.threshold - 1e-9),
+                      **{k: v for k, v in circuit_metrics(res.selected, task.truth(model)).items()}}
+    res.evaluation = ev() if task.ground_truth and 0 < len(set(task.ground_truth)) < res.n_layers * res.n_heads else None
+    if null_control:
+        if method == "paper" or not hasattr(res, "z"):
+            raise InputError(f"the null control needs a calibrated method (selection by significance), got {method!r}: "
+                             f"use method='calibrated', 'norm' or 'entropy'")
+        res.null = find_circuit(model, task.null(), config, position, None, method, calibration)
+        res.times["null_control"] = sum(res.null.times.values())
     return res
 
 # %% ../../nbs/circuits/04_tasks.ipynb #cde046f5
@@ -192,11 +244,18 @@ def docstring_prompts(n: int = 250, # number of positive/negative pairs
 
 # %% ../../nbs/circuits/04_tasks.ipynb #8311466f
 def _single_tokens(model, words):
-    ids = []
+    "Token id of each word; `InputError` naming every word that is not exactly one token for this tokenizer."
+    if not hasattr(model, "to_tokens"): raise InputError("the task needs a model with a tokenizer (to_tokens) to check its answers")
+    ids, bad = [], {}
     for w in words:
         t = model.to_tokens(w, prepend_bos=False)[0]
-        if len(t) != 1: raise InputError(f"{w!r} is {len(t)} tokens for this tokenizer; the task needs single-token answers")
-        ids.append(int(t[0]))
+        if len(t) != 1: bad[w] = len(t)
+        else: ids.append(int(t[0]))
+    if bad:
+        shown = ", ".join(f"{w!r} ({k} tokens)" for w, k in list(bad.items())[:5])
+        raise InputError(f"{len(bad)} answer(s) are not one token for this tokenizer: {shown}{'...' if len(bad) > 5 else ''}; "
+                         f"the task compares single-token logits: use names/words that are one token (check with "
+                         f"model.to_tokens(' Name', prepend_bos=False)) or another model")
     return ids
 
 def ioi_task(model, # GPT-2 small as a TransformerBridge
@@ -206,7 +265,7 @@ def ioi_task(model, # GPT-2 small as a TransformerBridge
     "The IOI task with the Wang et al. ground truth; metric = logit difference IO - S."
     pos, neg, ans = ioi_prompts(n, seed)
     a = list(zip(_single_tokens(model, [x for x, _ in ans]), _single_tokens(model, [y for _, y in ans])))
-    return CircuitTask("ioi", pos, neg, a, IOI_HEADS, model_name="gpt2")
+    return CircuitTask("ioi", pos, neg, a, IOI_HEADS, model_name="gpt2", positions=[-1])
 
 def greater_than_task(model, # GPT-2 small as a TransformerBridge
                       n: int = 250, # prompt pairs
@@ -215,7 +274,7 @@ def greater_than_task(model, # GPT-2 small as a TransformerBridge
     "The greater-than task with the Hanna et al. ground truth; metric = probability difference."
     pos, neg, yy = greater_than_prompts(n, seed)
     metric = greater_than_metric(yy, _single_tokens(model, [f"{i:02d}" for i in range(100)]))
-    return CircuitTask("greater-than", pos, neg, None, GREATER_THAN_HEADS, metric=metric, model_name="gpt2")
+    return CircuitTask("greater-than", pos, neg, None, GREATER_THAN_HEADS, metric=metric, model_name="gpt2", positions=[-1])
 
 def docstring_task(model, # attn-only-4l as a TransformerBridge
                    n: int = 250, # prompt pairs
@@ -224,4 +283,4 @@ def docstring_task(model, # attn-only-4l as a TransformerBridge
     "The docstring task with the Heimersheim and Janiak ground truth; metric = logit difference; L1 0.05."
     pos, neg, ans = docstring_prompts(n, seed)
     a = list(zip(_single_tokens(model, [x for x, _ in ans]), _single_tokens(model, [y for _, y in ans])))
-    return CircuitTask("docstring", pos, neg, a, DOCSTRING_HEADS, model_name="attn-only-4l", l1_coeff=0.05)
+    return CircuitTask("docstring", pos, neg, a, DOCSTRING_HEADS, model_name="attn-only-4l", l1_coeff=0.05, positions=[-1])
