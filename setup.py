@@ -37,7 +37,7 @@ setuptools.setup(
     ],
     packages=setuptools.find_packages(include=["universetbd", "universetbd.*"]),
     package_data={"universetbd": ["static/*.js", "static/*.css", "*/*.js", "*/*.css",
-                                  "data/*.parquet", "data/*.npy", "data/*.json", "data/*.md"]},
+                                  "data/*.parquet", "data/*.npy", "data/*.json", "data/*.jsonl", "data/*.md"]},
     include_package_data=True,
     install_requires=_reqs("requirements"),
     extras_require=extras,

@@ -22,7 +22,7 @@ from pathlib import Path
 __all__ = ['EXIT_OK', 'EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INPUT', 'EXIT_DEPENDENCY', 'EXIT_INTERRUPTED', 'DEVICE_HELP', 'COMMANDS',
            'say', 'existing_path', 'read_corpus', 'read_embeddings', 'write_embeddings', 'embeddings_meta',
            'cmd_corpus', 'cmd_embed', 'add_config_options', 'config_from_args', 'common_options', 'add_command',
-           'corpus_options', 'register', 'build_parser', 'main']
+           'ray_options', 'corpus_options', 'register', 'build_parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #12f72bb6
 from . import __version__
@@ -179,6 +179,9 @@ def _embedder(args):
 
 def cmd_embed(args) -> dict:
     "Embed a corpus file (cached on disk per model and text) and write the vectors."
+    if getattr(args, "ray", False) or getattr(args, "address", None):   # shards on Ray: universetbd.scale
+        from universetbd.scale.commands import embed_sharded
+        return embed_sharded(args)
     corpus = read_corpus(args.corpus, args.columns, args.text_from, duplicates=args.duplicates, max_docs=args.max_docs)
     out_path = Path(args.output).expanduser()
     if out_path.suffix.lower() not in (".npy", ".parquet"):
@@ -264,9 +267,12 @@ def common_options() -> argparse.ArgumentParser:
 
 COMMANDS = {  # command -> (the module whose `register(subparsers)` adds it, its line in `universetbd --help`)
     "train-sae": ("universetbd.sae.commands", "train a top-k sparse autoencoder on embeddings"),
+    "encode": ("universetbd.sae.commands", "encode embeddings into SAE codes shards (in one process or on Ray)"),
     "stats": ("universetbd.features.commands", "feature statistics (and offline labels) of a trained SAE"),
     "circuits": ("universetbd.circuits.commands", "offline circuit discovery (discrete-SAE method)"),
     "grokking": ("universetbd.grokking.commands", "offline grokking experiments"),
+    "vision": ("universetbd.vision.commands", "image-classification sweeps: models x techniques x seeds (resumable)"),
+    "judge": ("universetbd.judge.commands", "adversary-judge loop with a labelling oracle (resumable SQLite)"),
 }
 
 def add_command(subparsers, # the action returned by `add_subparsers`
@@ -280,6 +286,21 @@ def add_command(subparsers, # the action returned by `add_subparsers`
     if help is None: help = COMMANDS[name][1]
     return subparsers.add_parser(name, parents=[common_options()] if common else [], formatter_class=_Formatter,
                                  help=help, description=_wrap(description) if description else None, epilog=epilog)
+
+def ray_options(p, # a command's parser
+                shards: bool = True, # also add --shard-rows
+               ):
+    "Options of the commands that can run on Ray: --ray, --address, --workers, CPUs/GPUs per worker."
+    g = p.add_argument_group("Ray: the same command on a laptop or a cluster (pip install 'universetbd[ray]')")
+    g.add_argument("--ray", action="store_true", help="run on Ray (a local instance unless --address is given)")
+    g.add_argument("--address", metavar="ADDR", help="join a running Ray cluster: 'auto' on one of its nodes, HOST:6379, "
+                   "or ray://HOST:10001 (implies --ray)")
+    g.add_argument("--workers", type=int, default=2, metavar="W", help="Ray actors (models loaded) working at once")
+    g.add_argument("--cpus-per-worker", type=float, default=1, metavar="C", help="CPUs (and torch threads) per Ray worker")
+    g.add_argument("--gpus-per-worker", type=float, default=0, metavar="G", help="GPUs per Ray worker (e.g. 1, or 0.5 for two per GPU)")
+    g.add_argument("--num-cpus", type=int, metavar="N", help="CPUs of a local Ray instance (default: all)")
+    if shards: g.add_argument("--shard-rows", type=int, default=1000, metavar="R", help="documents per shard when a file is cut into shards")
+    return g
 
 def corpus_options(p, text=True):
     "Options shared by the commands that read a corpus file."
@@ -319,7 +340,9 @@ def register(subparsers, # the action returned by `add_subparsers`
                                 ".parquet with id and embedding columns) and OUT.json naming the model.",
                     epilog="examples:\n  universetbd embed corpus.parquet -o emb.npy\n"
                            "  universetbd embed corpus.parquet -o emb.npy --model sentence-transformers/all-mpnet-base-v2 --device cuda\n"
-                           "  OPENAI_API_KEY=... universetbd embed corpus.parquet -o emb.npy --openai text-embedding-3-small")
+                           "  OPENAI_API_KEY=... universetbd embed corpus.parquet -o emb.npy --openai text-embedding-3-small\n"
+                           "  universetbd embed corpus.parquet -o vectors/ --ray --workers 2       # shards on a local Ray\n"
+                           "  universetbd embed corpus.parquet -o vectors/ --address auto --workers 8 --gpus-per-worker 1")
     p.add_argument("corpus", metavar="CORPUS", help="corpus file (Parquet, CSV, TSV, JSONL), e.g. from `universetbd corpus`")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="embeddings file to write: *.npy or *.parquet")
     p.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or local folder (default: the offline all-MiniLM-L6-v2, 384-d)")
@@ -333,6 +356,7 @@ def register(subparsers, # the action returned by `add_subparsers`
     p.add_argument("--max-docs", type=int, metavar="N", help="embed only the first N documents (for `stats`, write the "
                    "same documents with `universetbd corpus --max-docs N`)")
     corpus_options(p)
+    ray_options(p)
     p.set_defaults(func=cmd_embed)
 
 class _LazyCommands(argparse._SubParsersAction):
