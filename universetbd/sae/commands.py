@@ -17,9 +17,20 @@ from ..core import InputError, atomic_path
 from .topk import TopKSAEConfig, train_sae
 
 # %% ../../nbs/sae/03_commands.ipynb #c6028758
+def _npy_memmap(path):
+    "A float `.npy` (N, d) file memory-mapped, or None for other files (read whole by `read_embeddings`)."
+    import numpy as np
+    p = Path(path).expanduser()
+    if p.suffix.lower() != ".npy" or not p.is_file(): return None
+    try: X = np.load(p, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError): return None   # `read_embeddings` says what is wrong
+    if X.ndim != 2 or len(X) == 0 or X.dtype.kind != "f": return None
+    return X
+
 def cmd_train_sae(args) -> dict:
-    "Train a top-k SAE on an embeddings file and save it (SAELens layout) with its training history."
-    X, _ = read_embeddings(args.embeddings)
+    "Train a top-k SAE on an embeddings file and save it (SAELens layout) with its training history; a `.npy` file is streamed."
+    X = _npy_memmap(args.embeddings)   # read batch by batch: the file may exceed RAM, the weights are the same
+    if X is None: X, _ = read_embeddings(args.embeddings)
     out = Path(args.output).expanduser()
     if out.exists() and not out.is_dir(): raise InputError(f"output {str(out)!r} is a file: -o names the SAE directory to write")
     if out.is_dir() and any(out.iterdir()) and not args.overwrite:
@@ -58,7 +69,7 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
                                 "step). Defaults are the authors'. Ctrl-C saves the model trained so far (exit 130).",
                     epilog="examples:\n  universetbd train-sae emb.npy -o sae/ --device cuda\n"
                            "  universetbd train-sae emb.npy -o sae_small/ --n-latents 2048 --k 16 --auxk 32 --steps 2000")
-    p.add_argument("embeddings", metavar="EMBEDDINGS", help="embeddings file (.npy or .parquet), e.g. from `universetbd embed`")
+    p.add_argument("embeddings", metavar="EMBEDDINGS", help="embeddings file (.npy or .parquet), e.g. from `universetbd embed`; a .npy file is memory-mapped and read batch by batch, so it may exceed RAM")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="SAE directory to write")
     p.add_argument("--overwrite", action="store_true", help="write into a non-empty output directory")
     s = p.add_argument_group("SAE and training settings (TopKSAEConfig)")
