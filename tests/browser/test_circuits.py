@@ -64,4 +64,13 @@ def test_head_overlap_heatmap(notebook):
     cal.locator(".utbd-ho-cell").nth(0).hover()
     expect(cal.locator(".utbd-ho-tooltip")).to_contain_text("significant (BH q=0.05): no")
     nb.screenshot("circuits_head_overlap_calibrated", cal)
+
+    # a result without codes (e.g. attention entropy): the hint says so and a click asks for no histogram
+    plain = nb.cell_output(4).locator(".utbd-root.utbd-head-overlap")
+    expect(plain.locator(".utbd-ho-cell")).to_have_count(12, timeout=30_000)
+    expect(plain.locator(".utbd-ho-hist-title")).to_contain_text("no codes")
+    plain.locator(".utbd-ho-cell").nth(5).click()
+    expect(plain.locator(".utbd-ho-cell.utbd-selected")).to_have_count(1)
+    expect(plain.locator(".utbd-ho-hist-title")).to_contain_text("no codes")
+    assert plain.locator(".utbd-ho-hist svg").count() == 0
     nb.assert_clean()

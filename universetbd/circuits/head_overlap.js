@@ -50,7 +50,8 @@ function render({ model, el }) {
   const side = h("div", "ho-side");
   const tip = h("div", "ho-tooltip");
   const hist = h("div", "ho-hist");
-  const histTitle = h("div", "ho-hist-title", "Click a head to see its code histogram.");
+  const histTitle = h("div", "ho-hist-title", model.get("has_codes") ? "Click a head to see its code histogram."
+    : "Hover a head for its details (this method has no codes, so no histogram).");
   const histPlot = h("div", "ho-hist-plot");
   hist.append(histTitle, histPlot);
   side.append(tip, hist);
@@ -200,7 +201,7 @@ function render({ model, el }) {
   function drawSelection() {
     const i = model.get("selected");
     cells.forEach((c, k) => c.classList.toggle("utbd-selected", k === i));
-    if (i < 0 || i >= cells.length) return;
+    if (i < 0 || i >= cells.length || !model.get("has_codes")) return;
     const ticket = ++pending;
     histTitle.textContent = "loading...";
     call("histogram", { head: i })

@@ -35,6 +35,7 @@ class HeadOverlapHeatmap(Widget):
     stability = traitlets.List(traitlets.Float()).tag(sync=True)   # fraction of seeds that select each head
     p_values = traitlets.List(traitlets.Float()).tag(sync=True)
     null_text = traitlets.Unicode("").tag(sync=True)                # the null-control result, when it was run
+    has_codes = traitlets.Bool(False).tag(sync=True)                # codes were given: a click shows a head's histogram
     q = traitlets.Float(0.05).tag(sync=True)
 
     def __init__(self, scores, # one score per head, layer by layer
@@ -77,7 +78,8 @@ class HeadOverlapHeatmap(Widget):
                      f"{'' if int(null_selected) == 1 else 's'} selected" + (" - as it should be" if int(null_selected) == 0 else " - treat the selection with caution"))
         super().__init__(n_layers=n_layers, n_heads=n_heads, scores=s.tolist(), truth=t.tolist(), counts=c,
                          threshold=float(s.mean() if threshold is None else threshold), score_name=score_name, title=title,
-                         significant=sig, stability=stab, p_values=pv, null_text=null_text, q=float(q))
+                         significant=sig, stability=stab, p_values=pv, null_text=null_text, q=float(q),
+                         has_codes=codes is not None)
 
     @classmethod
     def from_scores(cls, result, # a `CircuitScores` from `discover_circuit`
