@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SINGLE_THREAD_MAX', 'as_matrix', 'topk_inner_product', 'ExactIndex', 'ANNIndex', 'ann_recall', 'measure_recall']
+__all__ = ['SINGLE_THREAD_MAX', 'as_matrix', 'topk_inner_product', 'RowsById', 'ExactIndex', 'ANNIndex', 'ann_recall',
+           'measure_recall']
 
 # %% ../../nbs/search/01_index.ipynb #707f0c5a
 import numpy as np
@@ -111,7 +112,17 @@ def _no_results(b: int):
     "The empty result of a search with nothing left to return."
     return np.zeros((b, 0), np.float32), np.zeros((b, 0), np.int64)
 
-class ExactIndex:
+class RowsById:
+    "Mixin for an index with document ids `self.ids`: `position(doc_id)` gives a document's row."
+    _pos = None
+
+    def position(self, doc_id) -> int:
+        "Row of the document with id `doc_id` (the first call reads all ids into a dict)."
+        if self._pos is None: self._pos = {d: i for i, d in enumerate(self.ids)}
+        try: return self._pos[str(doc_id)]
+        except KeyError: raise InputError(f"unknown document id {doc_id!r}: it is not in this index") from None
+
+class ExactIndex(RowsById):
     "Exact inner-product search over an (n, d) embedding matrix, chunked, on CPU or GPU."
     kind = "exact"
 
@@ -138,12 +149,6 @@ class ExactIndex:
     def dim(self) -> int: return self.embeddings.shape[1]
     def __len__(self): return self.embeddings.shape[0]
     def __repr__(self): return f"{type(self).__name__}(n={len(self)}, d={self.dim}, device={self.device})"
-
-    def position(self, doc_id) -> int:
-        "Row of the document with id `doc_id`."
-        if self._pos is None: self._pos = {d: i for i, d in enumerate(self.ids)}
-        try: return self._pos[str(doc_id)]
-        except KeyError: raise InputError(f"unknown document id {doc_id!r}: it is not in this index") from None
 
     def search(self, queries, # (b, d) or (d,) query vectors
                k: int = 10, # results per query

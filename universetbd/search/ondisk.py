@@ -18,7 +18,7 @@ __all__ = ['OnDiskConfig', 'OnDiskIndex']
 
 # %% ../../nbs/search/08_ondisk.ipynb #c9437aa1
 from ..core import Config, InputError, atomic_dir, atomic_path, atomic_write, progress, read_json, require
-from .index import _no_results, _search_request, as_matrix
+from .index import RowsById, _no_results, _search_request, as_matrix
 
 # %% ../../nbs/search/08_ondisk.ipynb #b1ff96e9
 def _default_nlist(n: int) -> int:
@@ -106,7 +106,7 @@ def _quiet_stdout():
     finally:
         os.dup2(saved, 1); os.close(saved); os.close(devnull)
 
-class OnDiskIndex:
+class OnDiskIndex(RowsById):
     "Approximate inner-product search over millions of vectors kept on disk: faiss IVF-PQ + exact re-ranking, memory-mapped."
     kind = "ondisk"
 
@@ -156,12 +156,6 @@ class OnDiskIndex:
     def nbytes_on_disk(self) -> int:
         "Size of the index folder's files in bytes."
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
-
-    def position(self, doc_id) -> int:
-        "Row of the document with id `doc_id` (the first call reads all ids into a dict)."
-        if self._pos is None: self._pos = {d: i for i, d in enumerate(self.ids)}
-        try: return self._pos[str(doc_id)]
-        except KeyError: raise InputError(f"unknown document id {doc_id!r}: it is not in this index") from None
 
     def search(self, queries, # (b, d) or (d,) query vectors
                k: int = 10, # results per query
