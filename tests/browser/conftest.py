@@ -37,6 +37,17 @@ LAB_SETTINGS = {
 }
 
 
+def poll(fn, until, timeout=60):
+    """Call fn() every 0.1 s until until(value) or timeout; returns every distinct value seen, in order."""
+    seen, deadline = [], time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if not seen or seen[-1] != v: seen.append(v)
+        if until(v): break
+        time.sleep(0.1)
+    return seen
+
+
 def _chromium() -> str:
     for c in (os.environ.get("UNIVERSETBD_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
         if c and Path(c).exists():

@@ -2,24 +2,14 @@
 confusion matrix, a click on a cell shows the misclassified images (PNG buffers), hostile and very long class names
 stay text and keep the layout, no console errors."""
 import re
-import time
 
 from playwright.sync_api import expect
+
+from .conftest import poll as _poll
 
 _SIDEWAYS = """el => [el, ...el.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'hidden'
                  && !['svg', 'input', 'select', 'option'].includes(e.tagName.toLowerCase()) && !e.closest('svg'))
                .map(e => `<${e.tagName.toLowerCase()} class="${e.className}"> ${e.scrollWidth} > ${e.clientWidth}`)"""
-
-
-def _poll(fn, until, timeout=60):
-    """Call fn() every 0.1 s until until(value) or timeout; returns every distinct value seen, in order."""
-    seen, deadline = [], time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if not seen or seen[-1] != v: seen.append(v)
-        if until(v): break
-        time.sleep(0.1)
-    return seen
 
 
 def test_vision_view(notebook):
