@@ -7,59 +7,28 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import importlib
 import json
 import os
 import sys
 import time
 import traceback
-import types
-import typing
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['EXIT_OK', 'EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INPUT', 'EXIT_DEPENDENCY', 'EXIT_INTERRUPTED', 'DEVICE_HELP', 'COMMANDS',
-           'say', 'existing_path', 'read_corpus', 'read_embeddings', 'write_embeddings', 'embeddings_meta',
-           'cmd_corpus', 'cmd_embed', 'add_config_options', 'config_from_args', 'common_options', 'add_command',
-           'ray_options', 'corpus_options', 'register', 'build_parser', 'main']
+__all__ = ['cmd_corpus', 'cmd_embed', 'register', 'build_parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #12f72bb6
 from . import __version__
-from .core import (PROGRESS_ENV, InputError, MissingDependencyError, NotConfiguredError, UniverseTBDError,
-                              atomic_path, atomic_write)
+from .core import (PROGRESS_ENV, InputError, MissingDependencyError, NotConfiguredError, UniverseTBDError)
+from .commands import (COMMANDS, EXIT_DEPENDENCY, EXIT_ERROR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK,
+                                  EXIT_USAGE, _Formatter, _wrap, add_command, corpus_options, device_option,
+                                  output_option, ray_options, read_corpus, say, write_embeddings)
+# the building blocks lived here before `universetbd.commands`: importing them from `universetbd.cli` still works
+from .commands import (DEVICE_HELP, add_config_options, common_options, config_from_args, embeddings_meta,
+                                  existing_path, read_embeddings)
 
 # %% ../nbs/09_cli.ipynb #daf53eea
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_DEPENDENCY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    "Show defaults in `--help` and keep the line breaks of descriptions and epilogs."
-    def _get_help_string(self, action):
-        "The help, with '(default: X)' unless it says its default already, X is None, or the option is a flag."
-        h = action.help or ""
-        if "(default" in h or action.default in (None, argparse.SUPPRESS) or action.nargs == 0: return h
-        return super()._get_help_string(action)
-
-def _wrap(text: str, width: int = 100) -> str:
-    "Fill a description to `width` columns (the formatter keeps line breaks as written)."
-    import textwrap
-    return "\n\n".join(textwrap.fill(par, width) for par in text.split("\n\n"))
-
-def say(args, *msg):
-    "An info line on stderr, unless `--quiet`."
-    if not getattr(args, "quiet", False): print(*msg, file=sys.stderr, flush=True)
-
-def existing_path(path, # a path given on the command line
-              what: str, # what it should be, for the message
-              kind: str = "file", # "file", "dir" or "any"
-             ) -> Path:
-    "The path as a `Path`, or `InputError` if it does not exist (or is the wrong kind)."
-    p = Path(path).expanduser()
-    if not p.exists(): raise InputError(f"{what} {str(p)!r} does not exist: check the path")
-    if kind == "file" and not p.is_file(): raise InputError(f"{what} {str(p)!r} is a directory, expected a file")
-    if kind == "dir" and not p.is_dir(): raise InputError(f"{what} {str(p)!r} is not a directory")
-    return p
-
 _QUIET_ENV = {PROGRESS_ENV: "0", "TQDM_DISABLE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error"}
 
 @contextlib.contextmanager
@@ -72,74 +41,6 @@ def _progress_env(quiet: bool):
         for k, v in old.items():
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
-
-# %% ../nbs/09_cli.ipynb #2ae0d523
-def _mapping(pairs) -> dict | None:
-    "Parse `--columns abstract=text id_col=id` into {'abstract': 'text', 'id_col': 'id'}."
-    if not pairs: return None
-    out = {}
-    for p in pairs:
-        src, sep, dst = p.partition("=")
-        if not sep or not src or not dst: raise InputError(f"--columns takes SOURCE=TARGET pairs, got {p!r}")
-        out[src] = dst
-    return out
-
-def read_corpus(path, # a corpus file (Parquet, CSV, TSV, JSONL)
-                columns=None, # `--columns` pairs "src=dst"
-                text_from: str = "title,abstract", # comma-separated columns joined into the text
-                format: str | None = None, # force the file format
-                make_ids: bool = False, # number rows without an id column
-                duplicates: str = "error", # duplicate ids: "error" or "first"
-                max_docs: int | None = None, # keep the first N documents
-               ):
-    "Load a corpus file for a command (a `Corpus`), with `InputError` on any problem."
-    from universetbd.corpus import load_corpus
-    return load_corpus(existing_path(path, "corpus file"), columns=_mapping(columns),
-                       text_from=tuple(c.strip() for c in text_from.split(",") if c.strip()), format=format,
-                       make_ids=make_ids, duplicates=duplicates, max_docs=max_docs)
-
-def read_embeddings(path, # `.npy` (N, d) or `.parquet` with an `embedding` column of lists
-                   ):
-    "Load embeddings written by `universetbd embed` (or any (N, d) array) as float32; returns (X, ids or None)."
-    import numpy as np
-    from universetbd.embeddings import PrecomputedEmbeddings
-    p = existing_path(path, "embeddings file")
-    suffix = p.suffix.lower()
-    if suffix == ".npy": pre = PrecomputedEmbeddings.from_npy(p, normalize=False)
-    elif suffix in (".parquet", ".pq"): pre = PrecomputedEmbeddings.from_parquet(p, normalize=False)
-    else: raise InputError(f"cannot read embeddings from {p.name!r}: use a .npy file or a .parquet file with an "
-                           f"'embedding' column (what `universetbd embed` writes)")
-    if len(pre) == 0: raise InputError(f"{p} holds no embeddings")
-    X = pre.vectors if pre.vectors.flags.writeable else np.array(pre.vectors)  # a read-only memory map -> in memory
-    return X, pre.ids
-
-def write_embeddings(X, # (N, d) float32
-                     path, # `.npy` or `.parquet`
-                     ids=None, # document ids (stored in the Parquet file)
-                     meta: dict | None = None, # written as `<path>.json`
-                    ) -> Path:
-    "Write embeddings atomically as `.npy` or `.parquet` (`id`, `embedding`), plus a JSON sidecar."
-    import numpy as np
-    p = Path(path).expanduser()
-    suffix = p.suffix.lower()
-    if suffix not in (".npy", ".parquet"): raise InputError(f"embeddings output must end in .npy or .parquet, got {p.name!r}")
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    if suffix == ".npy":
-        with atomic_path(p) as tmp:
-            with open(tmp, "wb") as f: np.save(f, X, allow_pickle=False)
-    else:
-        import pandas as pd
-        df = pd.DataFrame({"id": list(ids) if ids is not None else [str(i) for i in range(len(X))], "embedding": list(X)})
-        with atomic_path(p) as tmp: df.to_parquet(tmp, index=False)
-    with atomic_write(p.with_name(p.name + ".json")) as f:
-        json.dump({"n_docs": int(X.shape[0]), "dim": int(X.shape[1]), **(meta or {})}, f, indent=1)
-    return p
-
-def embeddings_meta(path) -> dict:
-    "The JSON sidecar of an embeddings file (empty when there is none or it is unreadable)."
-    p = Path(path).expanduser(); side = p.with_name(p.name + ".json")
-    try: return json.loads(side.read_text()) if side.is_file() else {}
-    except (OSError, json.JSONDecodeError): return {}
 
 # %% ../nbs/09_cli.ipynb #0b82a8db
 def cmd_corpus(args) -> dict:
@@ -199,116 +100,6 @@ def cmd_embed(args) -> dict:
             "seconds": round(secs, 2), "output": str(out_path),
             "message": f"wrote {X.shape[0]} x {X.shape[1]} embeddings ({emb.name}) to {out_path} in {secs:.1f} s"}
 
-# %% ../nbs/09_cli.ipynb #f1c23e07
-DEVICE_HELP = "cpu, cuda, cuda:1, mps (default: $UNIVERSETBD_DEVICE, then CUDA, MPS, CPU)"
-
-def _field_type(hint):
-    "(type, optional) of a field's annotation: `int | None` -> (int, True)."
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        rest = [a for a in typing.get_args(hint) if a is not type(None)]
-        if len(rest) == 1: return rest[0], True
-    return hint, False
-
-def add_config_options(parser, # an `argparse` parser or argument group
-                       config: type, # a `Config` dataclass, e.g. `TopKSAEConfig`
-                       fields=None, # the fields to expose, in this order (default: all)
-                       exclude=(), # fields not to expose
-                       short: dict | None = None, # short aliases, e.g. {"k": "-k"}
-                       metavar: dict | None = None, # metavars, e.g. {"batch_size": "B"}
-                       help: dict | None = None, # help text replacing a field's comment
-                       unset=(), # fields left out of `args` unless given (a base config then decides their value)
-                      ) -> list[str]:
-    "Add an `--option` per field of `config`: type, default and help from the field (bool -> flag); return the fields."
-    short, metavar, help = short or {}, metavar or {}, help or {}
-    hints, docs = typing.get_type_hints(config), config.field_docs()
-    specs = {f.name: f for f in dataclasses.fields(config)}
-    names = [n for n in (fields or specs) if n not in exclude]
-    bad = [n for n in names if n not in specs]
-    if bad: raise InputError(f"{config.__name__} has no field(s) {bad}: its fields are {list(specs)}")
-    flags = {n: "--" + n.replace("_", "-") for n in names}
-    for name in names:
-        f, (kind, optional) = specs[name], _field_type(hints[name])
-        default = (f.default if f.default is not dataclasses.MISSING else
-                   f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
-        text = help.get(name) or docs.get(name) or name.replace("_", " ")
-        for other, flag in flags.items(): text = text.replace(f"`{other}`", flag)
-        if name in unset and "(default" not in text and kind is not bool: text += f" (default: {default})"
-        if kind is bool and default is True: text = f"turn off: {text}"   # a switch on by default gets --no-NAME
-        kw = dict(dest=name, help=text.replace("%", "%%"), default=argparse.SUPPRESS if name in unset else default)
-        if kind is bool:
-            off = default is True
-            parser.add_argument(f"--no-{name.replace('_', '-')}" if off else flags[name],
-                                action="store_false" if off else "store_true", **kw)
-        elif kind in (int, float, str):
-            parser.add_argument(*([short[name]] if name in short else []), flags[name], type=kind,
-                                metavar=metavar.get(name), **kw)
-        else: raise TypeError(f"add_config_options cannot make an option of {config.__name__}.{name} "
-                              f"({hints[name]}): exclude it and add that option by hand")
-    return names
-
-def config_from_args(config, # a `Config` class, or a config whose settings are the base
-                     args, # the parsed arguments (options named like the fields, from `add_config_options`)
-                     **fixed, # settings not taken from options, e.g. `d_in` from the data
-                    ):
-    "The config the options ask for: each field found in `args`, then `fixed`; checked (`InputError` on a bad value)."
-    cls = config if isinstance(config, type) else type(config)
-    given = {n: getattr(args, n) for n in cls.field_names() if hasattr(args, n)} | fixed
-    return cls(**given) if isinstance(config, type) else config.replace(**given)
-
-# %% ../nbs/09_cli.ipynb #d5f9cca8
-def common_options() -> argparse.ArgumentParser:
-    "The options of every command (-q/--quiet, --json, --debug), as a parent parser."
-    common = argparse.ArgumentParser(add_help=False)
-    g = common.add_argument_group("output control")
-    g.add_argument("-q", "--quiet", action="store_true", help="no progress bars and no messages (errors still go to stderr)")
-    g.add_argument("--json", action="store_true", help="print the result summary as one JSON object on stdout")
-    g.add_argument("--debug", action="store_true", help="show the full traceback of handled errors too")
-    return common
-
-COMMANDS = {  # command -> (the module whose `register(subparsers)` adds it, its line in `universetbd --help`)
-    "train-sae": ("universetbd.sae.commands", "train a top-k sparse autoencoder on embeddings"),
-    "encode": ("universetbd.sae.commands", "encode embeddings into SAE codes shards (in one process or on Ray)"),
-    "stats": ("universetbd.features.commands", "feature statistics (and offline labels) of a trained SAE"),
-    "circuits": ("universetbd.circuits.commands", "offline circuit discovery (discrete-SAE method)"),
-    "grokking": ("universetbd.grokking.commands", "offline grokking experiments"),
-    "vision": ("universetbd.vision.commands", "image-classification sweeps: models x techniques x seeds (resumable)"),
-    "judge": ("universetbd.judge.commands", "adversary-judge loop with a labelling oracle (resumable SQLite)"),
-}
-
-def add_command(subparsers, # the action returned by `add_subparsers`
-                name: str, # the command, e.g. "train-sae"
-                help: str | None = None, # its line in the list of commands (default: from `COMMANDS`)
-                description: str = "", # what its `--help` says (re-wrapped to 100 columns)
-                epilog: str | None = None, # examples, kept as written
-                common: bool = True, # give it the options of every command (--quiet, --json, --debug)
-               ) -> argparse.ArgumentParser:
-    "Add a command in the package's help format; return its parser."
-    if help is None: help = COMMANDS[name][1]
-    return subparsers.add_parser(name, parents=[common_options()] if common else [], formatter_class=_Formatter,
-                                 help=help, description=_wrap(description) if description else None, epilog=epilog)
-
-def ray_options(p, # a command's parser
-                shards: bool = True, # also add --shard-rows
-               ):
-    "Options of the commands that can run on Ray: --ray, --address, --workers, CPUs/GPUs per worker."
-    g = p.add_argument_group("Ray: the same command on a laptop or a cluster (pip install 'universetbd[ray]')")
-    g.add_argument("--ray", action="store_true", help="run on Ray (a local instance unless --address is given)")
-    g.add_argument("--address", metavar="ADDR", help="join a running Ray cluster: 'auto' on one of its nodes, HOST:6379, "
-                   "or ray://HOST:10001 (implies --ray)")
-    g.add_argument("--workers", type=int, default=2, metavar="W", help="Ray actors (models loaded) working at once")
-    g.add_argument("--cpus-per-worker", type=float, default=1, metavar="C", help="CPUs (and torch threads) per Ray worker")
-    g.add_argument("--gpus-per-worker", type=float, default=0, metavar="G", help="GPUs per Ray worker (e.g. 1, or 0.5 for two per GPU)")
-    g.add_argument("--num-cpus", type=int, metavar="N", help="CPUs of a local Ray instance (default: all)")
-    if shards: g.add_argument("--shard-rows", type=int, default=1000, metavar="R", help="documents per shard when a file is cut into shards")
-    return g
-
-def corpus_options(p, text=True):
-    "Options shared by the commands that read a corpus file."
-    p.add_argument("--columns", nargs="+", metavar="SRC=DST", help="rename columns first, e.g. --columns abstract=text paper_id=id")
-    if text: p.add_argument("--text-from", default="title,abstract", metavar="COLS",
-                            help="comma-separated columns joined into the text when there is no 'text' column")
-    p.add_argument("--duplicates", choices=["error", "first"], default="error", help="duplicate ids: stop, or keep the first")
-
 # %% ../nbs/09_cli.ipynb #d21bf81f
 def register(subparsers, # the action returned by `add_subparsers`
             ):
@@ -323,15 +114,15 @@ def register(subparsers, # the action returned by `add_subparsers`
                     epilog="examples:\n  universetbd corpus arxiv-sample -o corpus.parquet\n"
                            "  universetbd corpus -o corpus.parquet --max-docs 2000\n"
                            "  universetbd corpus papers.csv --columns paper_id=id abstract=text -o corpus.parquet\n"
-                           "  universetbd corpus papers.jsonl --check")
+                           "  universetbd corpus papers.jsonl --check",
+                    func=cmd_corpus)
     p.add_argument("source", nargs="?", default=None, metavar="SOURCE", help="corpus file, 'arxiv-sample' for the shipped arXiv sample, or 'default' / nothing for the offline default corpus")
-    p.add_argument("-o", "--output", metavar="OUT.parquet", help="Parquet file to write (required unless --check)")
+    output_option(p, required=False, metavar="OUT.parquet", help="Parquet file to write (required unless --check)")
     p.add_argument("--check", action="store_true", help="only validate and summarise; write nothing")
     p.add_argument("--max-docs", type=int, metavar="N", help="keep at most N documents (default corpus and arXiv sample: a balanced subset)")
     corpus_options(p)
     p.add_argument("--format", choices=["parquet", "csv", "tsv", "jsonl"], help="file format (default: from the extension)")
     p.add_argument("--make-ids", action="store_true", help="number the rows 0, 1, ... when the file has no id column")
-    p.set_defaults(func=cmd_corpus)
 
     p = add_command(subparsers, "embed", help="embed a corpus file into .npy or .parquet vectors (cached)",
                     description="Embed the texts of a corpus file. Vectors are cached on disk per model and text "
@@ -342,22 +133,22 @@ def register(subparsers, # the action returned by `add_subparsers`
                            "  universetbd embed corpus.parquet -o emb.npy --model sentence-transformers/all-mpnet-base-v2 --device cuda\n"
                            "  OPENAI_API_KEY=... universetbd embed corpus.parquet -o emb.npy --openai text-embedding-3-small\n"
                            "  universetbd embed corpus.parquet -o vectors/ --ray --workers 2       # shards on a local Ray\n"
-                           "  universetbd embed corpus.parquet -o vectors/ --address auto --workers 8 --gpus-per-worker 1")
+                           "  universetbd embed corpus.parquet -o vectors/ --address auto --workers 8 --gpus-per-worker 1",
+                    func=cmd_embed)
     p.add_argument("corpus", metavar="CORPUS", help="corpus file (Parquet, CSV, TSV, JSONL), e.g. from `universetbd corpus`")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="embeddings file to write: *.npy or *.parquet")
+    output_option(p, metavar="OUT", help="embeddings file to write: *.npy or *.parquet")
     p.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or local folder (default: the offline all-MiniLM-L6-v2, 384-d)")
     p.add_argument("--openai", metavar="MODEL", help="use an OpenAI-compatible endpoint with this model instead "
                    "(configure OPENAI_API_KEY or UNIVERSETBD_EMBED_BASE_URL)")
     p.add_argument("--dimensions", type=int, metavar="D", help="with --openai: ask the server for D dimensions")
     p.add_argument("--batch-size", type=int, default=64, metavar="B", help="texts per batch")
-    p.add_argument("--device", metavar="DEV", help=DEVICE_HELP)
+    device_option(p)
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the embedding cache")
     p.add_argument("--cache-dir", metavar="DIR", help="folder of the embedding cache (default: $UNIVERSETBD_HOME/embeddings)")
     p.add_argument("--max-docs", type=int, metavar="N", help="embed only the first N documents (for `stats`, write the "
                    "same documents with `universetbd corpus --max-docs N`)")
     corpus_options(p)
     ray_options(p)
-    p.set_defaults(func=cmd_embed)
 
 class _LazyCommands(argparse._SubParsersAction):
     "Subcommands whose parsers their module's `register` builds only when one of them is chosen."

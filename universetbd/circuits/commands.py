@@ -14,7 +14,7 @@ __all__ = ['cmd_circuits_induction', 'register']
 # %% ../../nbs/circuits/08_commands.ipynb #e88f8060
 import pandas as pd
 
-from ..cli import add_command, add_config_options, config_from_args, say
+from ..commands import add_command, add_config_options, config_from_args, say
 from ..core import atomic_path, atomic_write
 from .acts import collect_activations
 from .discrete_sae import DiscreteSAEConfig, discover_circuit

@@ -9,56 +9,54 @@ import time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cmd_stats', 'register']
+__all__ = ['read_stats_corpus', 'cmd_stats', 'stats_summary', 'register']
 
 # %% ../../nbs/features/05_commands.ipynb #d1ceceaf
 import numpy as np
 
-from ..cli import (DEVICE_HELP, add_command, add_config_options, config_from_args, corpus_options,
-                             existing_path, ray_options, read_corpus, read_embeddings, say)
+from ..commands import (add_command, add_config_options, config_from_args, corpus_options,
+                                  device_option, existing_path, read_corpus, read_embeddings, say)
 from ..core import InputError, atomic_write
 from .labels import offline_labels, save_labels
 from .stats import FeatureStatsConfig, feature_stats
 from ..sae.topk import TopKSAE, encode_corpus
 
 # %% ../../nbs/features/05_commands.ipynb #7883b337
+def read_stats_corpus(args):
+    "The corpus of `stats` (None without `--corpus`): labels need its texts."
+    return read_corpus(args.corpus, args.columns, args.text_from, duplicates=args.duplicates) if args.corpus else None
+
 def cmd_stats(args) -> dict:
     "Encode the embeddings with a saved SAE, compute and cache the feature statistics, label features offline."
     sae_dir = existing_path(args.sae, "SAE directory", "dir")
-    if bool(args.embeddings) == bool(args.codes):
-        raise InputError("give either -e/--embeddings EMB (encoded here) or --codes DIR (codes shards from `universetbd encode`)")
-    if (args.ray or args.address) and not args.codes:
-        raise InputError("--ray reduces codes shards: encode first with `universetbd encode EMB --sae SAE_DIR -o codes/ --ray`, "
-                         "then run `universetbd stats SAE_DIR --codes codes/ --ray`")
-    corpus = read_corpus(args.corpus, args.columns, args.text_from, duplicates=args.duplicates) if args.corpus else None
+    if not args.embeddings:
+        raise InputError("give -e/--embeddings EMB (encoded here), or --codes DIR (codes shards from `universetbd encode`)")
+    corpus = read_stats_corpus(args)
     cfg = config_from_args(FeatureStatsConfig, args)
-    if args.codes:   # codes shards: an exact reduction shard by shard (universetbd.scale), in this process or on Ray
-        from universetbd.scale.commands import stats_sharded
-        sae = TopKSAE.load(sae_dir, device="cpu")
-        codes_path = existing_path(args.codes, "codes shards folder", "dir")
-        say(args, f"computing feature statistics of the codes shards in {codes_path}")
-        t0 = time.perf_counter()
-        st, out = stats_sharded(args, sae, cfg)
-        secs = time.perf_counter() - t0
-        if corpus is not None and len(corpus) != st.n_docs:
-            raise InputError(f"the corpus has {len(corpus)} documents but the codes have {st.n_docs} rows: pass the "
-                             f"corpus file the embeddings were made from")
-    else:
-        X, _ = read_embeddings(args.embeddings)
-        if corpus is not None and len(corpus) != len(X):
-            raise InputError(f"the corpus has {len(corpus)} documents but the embeddings have {len(X)} rows: pass the "
-                             f"corpus file the embeddings were made from")
-        sae = TopKSAE.load(sae_dir, device=args.device)
-        say(args, f"encoding {len(X)} documents with the SAE ({sae.n_latents} latents, k={sae.k})")
-        codes = encode_corpus(sae, X, batch_size=args.batch_size, show_progress=False if args.quiet else None)
-        codes_path = sae_dir / "codes.npz"
-        with atomic_write(codes_path, "wb") as f:
-            np.savez(f, indices=codes.indices, values=codes.values, n_latents=np.int64(codes.n_latents))
-        out = Path(args.output).expanduser() if args.output else sae_dir / "feature_stats"
-        say(args, f"computing feature statistics -> {out}")
-        t0 = time.perf_counter()
-        st = feature_stats(codes, sae, cfg, cache_dir=out)
-        secs = time.perf_counter() - t0
+    X, _ = read_embeddings(args.embeddings)
+    if corpus is not None and len(corpus) != len(X):
+        raise InputError(f"the corpus has {len(corpus)} documents but the embeddings have {len(X)} rows: pass the "
+                         f"corpus file the embeddings were made from")
+    sae = TopKSAE.load(sae_dir, device=args.device)
+    say(args, f"encoding {len(X)} documents with the SAE ({sae.n_latents} latents, k={sae.k})")
+    codes = encode_corpus(sae, X, batch_size=args.batch_size, show_progress=False if args.quiet else None)
+    codes_path = sae_dir / "codes.npz"
+    with atomic_write(codes_path, "wb") as f:
+        np.savez(f, indices=codes.indices, values=codes.values, n_latents=np.int64(codes.n_latents))
+    out = Path(args.output).expanduser() if args.output else sae_dir / "feature_stats"
+    say(args, f"computing feature statistics -> {out}")
+    t0 = time.perf_counter()
+    st = feature_stats(codes, sae, cfg, cache_dir=out)
+    return stats_summary(args, st, corpus, codes_path, out, time.perf_counter() - t0)
+
+def stats_summary(args, # the parsed arguments of `stats`
+                  st, # the `FeatureStats` computed
+                  corpus, # the corpus (None: no labels)
+                  codes_path, # where the codes are
+                  out, # the statistics directory
+                  secs: float, # seconds the statistics took
+                 ) -> dict:
+    "Label the active features offline (given the corpus) and return the summary of `universetbd stats`."
     alive = int((st.n_active > 0).sum())
     res = {"command": "stats", "documents": st.n_docs, "features": st.n_latents, "active_features": alive,
            "codes": str(codes_path), "output": str(out), "seconds": round(secs, 2)}
@@ -66,7 +64,7 @@ def cmd_stats(args) -> dict:
     if corpus is not None and not args.no_labels:
         say(args, f"labelling {alive} active features offline (distinctive terms of their top documents)")
         labels = offline_labels(st, corpus, n_terms=args.n_terms)
-        lpath = Path(args.labels_output).expanduser() if args.labels_output else sae_dir / "labels.parquet"
+        lpath = Path(args.labels_output).expanduser() if args.labels_output else Path(args.sae).expanduser() / "labels.parquet"
         save_labels(labels, lpath)
         res.update(labels=str(lpath), labelled=len(labels))
         labels_msg = f"; {len(labels)} offline labels -> {lpath}"
@@ -77,8 +75,8 @@ def cmd_stats(args) -> dict:
 # %% ../../nbs/features/05_commands.ipynb #e2ad2db9
 def register(subparsers, # the action returned by `add_subparsers` (see `universetbd.cli.build_parser`)
             ):
-    "Add `stats` to the `universetbd` command line."
-    p = add_command(subparsers, "stats",
+    "Add `stats` to the `universetbd` command line; return its parser (`universetbd.scale.commands` adds to it)."
+    p = add_command(subparsers, "stats", func=cmd_stats,
                     description="Encode the embeddings with a saved SAE (-> SAE_DIR/codes.npz), compute every "
                                 "per-feature statistic (density, activation histogram, top/quantile/zero documents, "
                                 "co-occurrence, decoder neighbours) into a cache directory (default "
@@ -89,17 +87,13 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
                            "  universetbd stats sae/ --codes codes/ --address auto   # the same reduction on a Ray cluster")
     p.add_argument("sae", metavar="SAE_DIR", help="directory written by `universetbd train-sae` (or a SAELens top-k SAE)")
     p.add_argument("-e", "--embeddings", metavar="EMB", help="embeddings of the corpus (.npy or .parquet), encoded here")
-    p.add_argument("--codes", metavar="DIR", help="instead of -e: a folder of codes shards (`universetbd encode`), reduced shard by "
-                   "shard to exactly the same statistics (memory bounded by --max-entries, not by the corpus)")
-    p.add_argument("--max-entries", type=int, default=1 << 22, metavar="M", help="with --codes: active entries per block of features")
     p.add_argument("-c", "--corpus", metavar="CORPUS", help="the corpus file the embeddings were made from (needed for labels)")
     p.add_argument("-o", "--output", metavar="DIR", help="statistics directory (default: SAE_DIR/feature_stats)")
     p.add_argument("--labels-output", metavar="FILE", help="labels Parquet file (default: SAE_DIR/labels.parquet)")
     p.add_argument("--no-labels", action="store_true", help="skip the offline labels")
     p.add_argument("--n-terms", type=int, default=3, help="terms per offline label")
     p.add_argument("--batch-size", type=int, default=4096, metavar="B", help="documents encoded at once")
-    p.add_argument("--device", metavar="DEV", help="device for encoding (default: $UNIVERSETBD_DEVICE, then CUDA, MPS, CPU)")
+    device_option(p, help="device for encoding (default: $UNIVERSETBD_DEVICE, then CUDA, MPS, CPU)")
     add_config_options(p.add_argument_group("statistics settings (FeatureStatsConfig)"), FeatureStatsConfig)
     corpus_options(p)
-    ray_options(p, shards=False)
-    p.set_defaults(func=cmd_stats)
+    return p

@@ -11,7 +11,7 @@ from pathlib import Path
 __all__ = ['cmd_grokking_parity', 'register']
 
 # %% ../../nbs/grokking/04_commands.ipynb #c502dc2d
-from ..cli import add_command, add_config_options, config_from_args, say
+from ..commands import add_command, add_config_options, add_group, config_from_args, device_option, output_option, say
 from ..core import InputError, atomic_path
 from .experiments import ParityConfig, parity_mlp
 from .fit import grokking_table
@@ -45,14 +45,13 @@ def cmd_grokking_parity(args) -> dict:
 def register(subparsers, # the action returned by `add_subparsers` (see `universetbd.cli.build_parser`)
             ):
     "Add `grokking` and its experiments to the `universetbd` command line."
-    p = add_command(subparsers, "grokking", common=False,
-                    description="Grokking experiments with fitted transitions (Miller et al. 2024).")
-    experiments = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", required=True)
+    experiments = add_group(subparsers, "grokking", description="Grokking experiments with fitted transitions (Miller et al. 2024).")
     q = add_command(experiments, "parity", help="concealed parity MLPs, one per seed, with fitted grokking transitions",
                     description="Train MLPs on parity with concealing bits (one per seed, together) and fit the "
                                 "training and validation accuracy transitions of each run. Writes "
-                                "OUT/history.csv (per epoch) and OUT/fits.csv (gap, sharpness, intervals per seed).")
-    q.add_argument("-o", "--output", default="grokking-parity", metavar="DIR", help="output directory")
+                                "OUT/history.csv (per epoch) and OUT/fits.csv (gap, sharpness, intervals per seed).",
+                    func=cmd_grokking_parity)
+    output_option(q, default="grokking-parity")
     q.add_argument("--seeds", default="0,1,2", help="comma-separated seeds, one network each")
     q.add_argument("--paper", action="store_true", help="the authors' settings (hidden 1000, lr 1e-2, 3000 epochs) instead of the fast ones")
     fast, paper, docs = ParityConfig(), ParityConfig.paper(), ParityConfig.field_docs()
@@ -63,5 +62,4 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
         n: f"{docs[n]} (default: {getattr(fast, n)}" + (f", or {getattr(paper, n)} with --paper)" if getattr(paper, n) != getattr(fast, n) else ")")
         for n in rest if not isinstance(getattr(fast, n), bool)})
     q.add_argument("--n-boot", type=int, default=50, help="bootstrap resamples for the intervals")
-    q.add_argument("--device", metavar="DEV", help="torch device (default: CPU)")
-    q.set_defaults(func=cmd_grokking_parity)
+    device_option(q, help="torch device (default: CPU)")

@@ -11,7 +11,7 @@ from pathlib import Path
 __all__ = ['cmd_judge', 'register']
 
 # %% ../../nbs/judge/06_commands.ipynb #a89b9905
-from ..cli import add_command, say
+from ..commands import add_command, say
 from ..core import InputError
 from .data import load_labelled, load_seed
 from .loop import JudgeLoop, LoopConfig, oracle
@@ -75,7 +75,8 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
                                 "To label by hand, open the file in a notebook with `LabelView`.",
                     epilog="examples:\n  universetbd judge --db judge.sqlite --rounds 10 --iterations 5\n"
                            "  universetbd judge --db judge.sqlite --adversary local --labeller llm --rounds 5 --iterations 2\n"
-                           "  universetbd judge --db mine.sqlite --labels labelled.csv --initial train.csv --heldout test.csv")
+                           "  universetbd judge --db mine.sqlite --labels labelled.csv --initial train.csv --heldout test.csv",
+                    func=cmd_judge)
     p.add_argument("--db", default="judge.sqlite", metavar="FILE", help="the loop's SQLite file (resumed when it exists)")
     p.add_argument("--rounds", type=int, default=10, help="labelled prompts per iteration")
     p.add_argument("--iterations", type=int, default=5, help="iterations (judge retrainings) in all")
@@ -92,4 +93,3 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
     p.add_argument("--lora-steps", type=int, default=0, help="LLM adversary (local): LoRA steps on its successful attacks per iteration")
     p.add_argument("--threads", type=int, default=1, help="local model: torch threads")
     p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=cmd_judge)

@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cmd_train_sae', 'cmd_encode', 'register']
+__all__ = ['cmd_train_sae', 'register']
 
 # %% ../../nbs/sae/03_commands.ipynb #3e77f2fd
-from ..cli import (DEVICE_HELP, EXIT_INTERRUPTED, EXIT_OK, add_command, add_config_options, config_from_args,
-                             embeddings_meta, ray_options, read_embeddings, say)
+from ..commands import (EXIT_INTERRUPTED, EXIT_OK, add_command, add_config_options,
+                                  config_from_args, device_option, embeddings_meta, output_option, read_embeddings, say)
 from ..core import InputError, atomic_path
 from .topk import TopKSAEConfig, train_sae
 
@@ -54,44 +54,23 @@ def cmd_train_sae(args) -> dict:
             "exit": EXIT_INTERRUPTED if interrupted else EXIT_OK}
 
 # %% ../../nbs/sae/03_commands.ipynb #f06c158a
-def cmd_encode(args) -> dict:
-    "Encode embeddings into codes shards (`universetbd.scale.commands.cmd_encode`)."
-    from universetbd.scale.commands import cmd_encode as run
-    return run(args)
-
 def register(subparsers, # the action returned by `add_subparsers` (see `universetbd.cli.build_parser`)
             ):
-    "Add `train-sae` and `encode` to the `universetbd` command line."
+    "Add `train-sae` to the `universetbd` command line (`encode` is in `universetbd.scale.commands`)."
     p = add_command(subparsers, "train-sae",
                     description="Train a top-k SAE with the AuxK loss (O'Neill et al. 2024, arXiv 2408.00657) on an "
                                 "embeddings file and save it to a directory in the SAELens layout "
                                 "(cfg.json, sae_weights.safetensors, metadata.json) with history.csv (one row per "
                                 "step). Defaults are the authors'. Ctrl-C saves the model trained so far (exit 130).",
                     epilog="examples:\n  universetbd train-sae emb.npy -o sae/ --device cuda\n"
-                           "  universetbd train-sae emb.npy -o sae_small/ --n-latents 2048 --k 16 --auxk 32 --steps 2000")
+                           "  universetbd train-sae emb.npy -o sae_small/ --n-latents 2048 --k 16 --auxk 32 --steps 2000",
+                    func=cmd_train_sae)
     p.add_argument("embeddings", metavar="EMBEDDINGS", help="embeddings file (.npy or .parquet), e.g. from `universetbd embed`; a .npy file is memory-mapped and read batch by batch, so it may exceed RAM")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="SAE directory to write")
+    output_option(p, help="SAE directory to write")
     p.add_argument("--overwrite", action="store_true", help="write into a non-empty output directory")
     s = p.add_argument_group("SAE and training settings (TopKSAEConfig)")
     add_config_options(s, TopKSAEConfig, exclude=["d_in"], short={"n_latents": "-n", "k": "-k"},
                        metavar={"n_latents": "N", "batch_size": "B"},
                        help={"auxk": "dead latents in the AuxK loss (0: no AuxK loss)"})
-    s.add_argument("--device", metavar="DEV", help=DEVICE_HELP)
+    device_option(s)
     s.add_argument("--embedding-model", metavar="NAME", help="model that made the embeddings, kept in the metadata (default: from EMBEDDINGS.json)")
-    p.set_defaults(func=cmd_train_sae)
-
-    p = add_command(subparsers, "encode",
-                    description="Encode embeddings with a saved SAE into Parquet shards of sparse codes (id, top-k "
-                                "indices, values), one shard per vectors shard, in this process or on Ray (--ray, "
-                                "--address). Finished shards are listed in OUT/manifest.json and skipped by a rerun. "
-                                "Then `universetbd stats SAE_DIR --codes OUT` reduces them to feature statistics.",
-                    epilog="examples:\n  universetbd encode vectors/ --sae sae/ -o codes/\n"
-                           "  universetbd encode emb.npy --sae sae/ -o codes/ --shard-rows 50000\n"
-                           "  universetbd encode vectors/ --sae sae/ -o codes/ --address auto --workers 8 --gpus-per-worker 0.5")
-    p.add_argument("vectors", metavar="VECTORS", help="folder of vectors shards (from `embed --ray`) or an embeddings file (.npy, .parquet)")
-    p.add_argument("--sae", required=True, metavar="SAE_DIR", help="directory written by `universetbd train-sae`")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="folder of codes shards to write")
-    p.add_argument("--batch-size", type=int, default=4096, metavar="B", help="rows encoded at once")
-    p.add_argument("--device", metavar="DEV", help=DEVICE_HELP + "; without --ray")
-    ray_options(p)
-    p.set_defaults(func=cmd_encode)

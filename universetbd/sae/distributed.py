@@ -42,7 +42,7 @@ _OPTIONS = ("n_latents", "k", "auxk", "lr", "batch_size", "epochs", "steps", "se
 def main(argv=None, # command-line arguments (default: `sys.argv[1:]`)
         ) -> int:
     "Train an SAE on embeddings streamed from disk, on every process `torchrun` starts (also runs as one process)."
-    from universetbd.cli import add_config_options, config_from_args
+    from universetbd.commands import add_config_options, config_from_args
     p = argparse.ArgumentParser(prog="python -m universetbd.sae.distributed",
                                 description="Streamed, data-parallel top-k SAE training (launch with torchrun).")
     p.add_argument("embeddings", help="(N, d) .npy file, or a folder of .npy shards read in name order")

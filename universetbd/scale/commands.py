@@ -9,11 +9,15 @@ import time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['use_ray', 'embed_sharded', 'cmd_encode', 'stats_sharded']
+__all__ = ['use_ray', 'embed_sharded', 'cmd_encode', 'stats_sharded', 'cmd_stats', 'register']
 
 # %% ../../nbs/scale/03_commands.ipynb #352c2ff3
-from ..cli import read_corpus, read_embeddings, say
+from ..commands import (DEVICE_HELP, add_command, config_from_args, device_option, existing_path,
+                                  output_option, ray_options, read_corpus, read_embeddings, say)
 from ..core import InputError
+from ..features.commands import cmd_stats as stats_from_embeddings, read_stats_corpus, stats_summary
+from ..features.commands import register as register_stats
+from ..features.stats import FeatureStatsConfig
 
 # %% ../../nbs/scale/03_commands.ipynb #307a54a7
 def use_ray(args) -> bool:
@@ -106,3 +110,54 @@ def stats_sharded(args, sae, cfg):
         return ray_stats(args.codes, sae, cfg, cache_dir=out, max_entries=args.max_entries,
                          num_cpus=args.cpus_per_worker, show_progress=quiet), out
     return sharded_feature_stats(args.codes, sae, cfg, cache_dir=out, max_entries=args.max_entries, show_progress=quiet), out
+
+def cmd_stats(args) -> dict:
+    "`universetbd stats`: from embeddings (`universetbd.features.commands`), or from codes shards with `--codes`."
+    if not args.codes:
+        if use_ray(args):
+            raise InputError("--ray reduces codes shards: encode first with `universetbd encode EMB --sae SAE_DIR -o codes/ --ray`, "
+                             "then run `universetbd stats SAE_DIR --codes codes/ --ray`")
+        return stats_from_embeddings(args)
+    if args.embeddings:
+        raise InputError("give either -e/--embeddings EMB (encoded here) or --codes DIR (codes shards from `universetbd encode`)")
+    from universetbd.sae.topk import TopKSAE
+    sae_dir = existing_path(args.sae, "SAE directory", "dir")
+    corpus = read_stats_corpus(args)
+    cfg = config_from_args(FeatureStatsConfig, args)
+    sae = TopKSAE.load(sae_dir, device="cpu")
+    codes_path = existing_path(args.codes, "codes shards folder", "dir")
+    say(args, f"computing feature statistics of the codes shards in {codes_path}")
+    t0 = time.perf_counter()
+    st, out = stats_sharded(args, sae, cfg)
+    secs = time.perf_counter() - t0
+    if corpus is not None and len(corpus) != st.n_docs:
+        raise InputError(f"the corpus has {len(corpus)} documents but the codes have {st.n_docs} rows: pass the "
+                         f"corpus file the embeddings were made from")
+    return stats_summary(args, st, corpus, codes_path, out, secs)
+
+# %% ../../nbs/scale/03_commands.ipynb #b7d4e122
+def register(subparsers, # the action returned by `add_subparsers` (see `universetbd.cli.build_parser`)
+            ):
+    "Add `encode`, and `stats` with its codes-shards and Ray options, to the `universetbd` command line."
+    p = add_command(subparsers, "encode", func=cmd_encode,
+                    description="Encode embeddings with a saved SAE into Parquet shards of sparse codes (id, top-k "
+                                "indices, values), one shard per vectors shard, in this process or on Ray (--ray, "
+                                "--address). Finished shards are listed in OUT/manifest.json and skipped by a rerun. "
+                                "Then `universetbd stats SAE_DIR --codes OUT` reduces them to feature statistics.",
+                    epilog="examples:\n  universetbd encode vectors/ --sae sae/ -o codes/\n"
+                           "  universetbd encode emb.npy --sae sae/ -o codes/ --shard-rows 50000\n"
+                           "  universetbd encode vectors/ --sae sae/ -o codes/ --address auto --workers 8 --gpus-per-worker 0.5")
+    p.add_argument("vectors", metavar="VECTORS", help="folder of vectors shards (from `embed --ray`) or an embeddings file (.npy, .parquet)")
+    p.add_argument("--sae", required=True, metavar="SAE_DIR", help="directory written by `universetbd train-sae`")
+    output_option(p, metavar="OUT", help="folder of codes shards to write")
+    p.add_argument("--batch-size", type=int, default=4096, metavar="B", help="rows encoded at once")
+    device_option(p, help=DEVICE_HELP + "; without --ray")
+    ray_options(p)
+
+    p = register_stats(subparsers)
+    g = p.add_argument_group("codes shards (instead of -e)")
+    g.add_argument("--codes", metavar="DIR", help="instead of -e: a folder of codes shards (`universetbd encode`), reduced shard by "
+                   "shard to exactly the same statistics (memory bounded by --max-entries, not by the corpus)")
+    g.add_argument("--max-entries", type=int, default=1 << 22, metavar="M", help="with --codes: active entries per block of features")
+    ray_options(p, shards=False)
+    p.set_defaults(func=cmd_stats)

@@ -11,7 +11,8 @@ from pathlib import Path
 __all__ = ['cmd_vision_sweep', 'register']
 
 # %% ../../nbs/vision/06_commands.ipynb #a9cc7750
-from ..cli import add_command, add_config_options, config_from_args, existing_path, say
+from ..commands import (add_command, add_config_options, add_group, config_from_args, device_option,
+                                  existing_path, output_option, say)
 from ..core import InputError, atomic_path
 from .data import ImageFolder, digits_folder
 from .sweep import TECHNIQUES, Sweep, effects
@@ -46,26 +47,26 @@ def cmd_vision_sweep(args) -> dict:
 def register(subparsers, # the action returned by `add_subparsers` (see `universetbd.cli.build_parser`)
             ):
     "Add `vision` and its commands to the `universetbd` command line."
-    p = add_command(subparsers, "vision", common=False, description="Image classification under a small compute budget (the rice-disease study).")
-    cmds = p.add_subparsers(dest="vision_command", metavar="COMMAND", required=True)
+    cmds = add_group(subparsers, "vision", description="Image classification under a small compute budget (the rice-disease study).",
+                     metavar="COMMAND", dest="vision_command")
     q = add_command(cmds, "sweep", help="models x techniques x seeds on an image folder, resumable",
                     description="Train every model x technique x seed on an image folder (one sub-folder per class) and record "
                                 "each finished run (accuracy, macro F1, training time, parameters, inference speed) in "
                                 "OUT/runs.parquet; OUT/effects.csv compares each technique with the baseline. Run it again to continue.",
                     epilog="examples:\n  universetbd vision sweep --digits --models resnet_mini --size 32 --epochs 4 --lr 0.01 --budget 600\n"
                            "  universetbd vision sweep --data paddy/train_images --csv paddy/train.csv --models resnet18,efficientnet_b0 "
-                           "--techniques baseline,augment,tta --pretrained --device cuda")
+                           "--techniques baseline,augment,tta --pretrained --device cuda",
+                    func=cmd_vision_sweep)
     src = q.add_argument_group("images")
     src.add_argument("--data", metavar="DIR", help="image folder: one sub-folder per class")
     src.add_argument("--csv", metavar="FILE", help="per-image metadata (a column image_id with the file names)")
     src.add_argument("--digits", action="store_true", help="the offline handwritten digits instead of --data")
     src.add_argument("--max-per-class", type=int, metavar="N", help="use only the first N images of each class")
-    q.add_argument("-o", "--output", default="vision-sweep", metavar="DIR", help="output directory (runs.parquet, effects.csv)")
+    output_option(q, default="vision-sweep", help="output directory (runs.parquet, effects.csv)")
     q.add_argument("--models", default="resnet18", help="comma-separated model names (universetbd.vision.MODELS)")
     q.add_argument("--techniques", default="baseline,augment,tta", help=f"comma-separated, of: {', '.join(TECHNIQUES)}")
     q.add_argument("--seeds", default="0,1,2", help="comma-separated seeds, one run each")
     q.add_argument("--budget", type=float, metavar="S", help="start no run that would end after S seconds")
-    q.add_argument("--device", metavar="DEV", help="torch device (default: CUDA when available)")
+    device_option(q, help="torch device (default: CUDA when available)")
     g = q.add_argument_group("base training settings (TrainConfig)")
     add_config_options(g, TrainConfig, exclude=["model", "seed"])
-    q.set_defaults(func=cmd_vision_sweep)
