@@ -20,7 +20,7 @@ from pathlib import Path
 __all__ = ['REQUIRED_COLUMNS', 'OPTIONAL_COLUMNS', 'DEFAULT_PACKAGES', 'ARXIV_SAMPLE_GROUPS', 'ARXIV_SAMPLE_COLUMNS',
            'ARXIV_SAMPLE_FILES', 'CorpusWarning', 'validate_corpus', 'Corpus', 'load_corpus', 'load_hf_corpus',
            'build_docstring_corpus', 'default_corpus', 'arxiv_group', 'arxiv_sample_dir', 'build_arxiv_sample',
-           'arxiv_sample_embeddings', 'arxiv_sample']
+           'arxiv_sample_meta', 'arxiv_sample_embeddings', 'arxiv_sample']
 
 # %% ../nbs/03_corpus.ipynb #38475268
 import numpy as np
@@ -491,7 +491,8 @@ def build_arxiv_sample(source, # the shared arXiv file, e.g. shared_data("arxiv_
                        n_per_group: int = 1000, # papers drawn from each group
                        seed: int = 0, # seed of the draw
                        groups=ARXIV_SAMPLE_GROUPS, # the groups (see `arxiv_group`)
-                       embed: bool = True, # embed the sample with the default model (a few minutes on 2 CPU cores)
+                       embedder=None, # an embedder whose vectors ship with the sample (`default_embedder()` for the
+                                      # package's files; a few minutes on 2 CPU cores); None: no vectors
                       ) -> dict:
     "Draw the balanced, seeded arXiv sample from `source`, write it (and its embeddings) to `out_dir`; return its metadata."
     source, out_dir = Path(source), Path(out_dir)
@@ -522,22 +523,23 @@ def build_arxiv_sample(source, # the shared arXiv file, e.g. shared_data("arxiv_
             "source": source.name, "source_rows": len(df), "source_sha256": _file_digest(source),
             "fingerprint": corpus.fingerprint, "licence": "CC0 1.0 (arXiv metadata: titles and abstracts)",
             "call": f"build_arxiv_sample(shared_data({source.name!r}), arxiv_sample_dir(), "
-                    f"n_per_group={n_per_group}, seed={seed})",
+                    f"n_per_group={n_per_group}, seed={seed}" + (", embedder=default_embedder())" if embedder else ")"),
             "embeddings": None}
-    if embed:
-        from universetbd.embeddings import DEFAULT_MODEL_NAME, default_embedder
-        emb = default_embedder()
-        X = emb.encode(corpus.texts)
+    if embedder is not None:
+        X = embedder.encode(corpus.texts)
         with atomic_path(files["embeddings"]) as tmp:
             with open(tmp, "wb") as f: np.save(f, X.astype(np.float16), allow_pickle=False)
-        meta["embeddings"] = {"file": files["embeddings"].name, "model": DEFAULT_MODEL_NAME, "cache_key": emb.cache_key,
+        meta["embeddings"] = {"file": files["embeddings"].name, "model": embedder.name, "cache_key": embedder.cache_key,
                               "dim": int(X.shape[1]), "dtype": "float16", "fingerprint": corpus.fingerprint}
     else: files["embeddings"].unlink(missing_ok=True)      # never leave vectors of another draw behind
     with atomic_path(files["meta"]) as tmp: Path(tmp).write_text(json.dumps(meta, indent=1) + "\n")
     return meta
 
 # %% ../nbs/03_corpus.ipynb #1f839f89
-def _arxiv_meta(folder: Path) -> dict:
+def arxiv_sample_meta(folder=None, # where the sample lives (default `arxiv_sample_dir()`)
+                     ) -> dict:
+    "The metadata of the arXiv sample (`arxiv_sample.json`: draw, source, fingerprint, and the model of its vectors)."
+    folder = Path(folder) if folder is not None else arxiv_sample_dir()
     path = folder / ARXIV_SAMPLE_FILES["meta"]
     if not path.exists() or not (folder / ARXIV_SAMPLE_FILES["corpus"]).exists():
         raise NotConfiguredError(f"the arXiv sample is missing from {folder} (no {path.name} or "
@@ -556,7 +558,7 @@ def _balanced(df: pd.DataFrame, groups: pd.Series, order: list, max_docs: int) -
 def _sample_vectors(folder: Path, meta: dict, full: Corpus) -> np.ndarray:
     emb = meta.get("embeddings")
     if not emb or not (folder / emb["file"]).exists():
-        raise NotConfiguredError(f"the arXiv sample in {folder} has no embeddings: rebuild it with embed=True "
+        raise NotConfiguredError(f"the arXiv sample in {folder} has no embeddings: rebuild it with an embedder "
                                  f"(build_arxiv_sample), or embed it with embed_corpus(arxiv_sample())")
     if full.fingerprint != emb["fingerprint"]:
         raise InputError(f"the embeddings in {folder} were made for another version of the sample (fingerprint "
@@ -575,7 +577,7 @@ def arxiv_sample_embeddings(corpus: Corpus | None = None, # the sample or a subs
     "The shipped all-MiniLM-L6-v2 vectors of the arXiv sample as (N, 384) float32 unit-norm rows, in `corpus` order."
     folder = Path(folder) if folder is not None else arxiv_sample_dir()
     full = load_corpus(folder / ARXIV_SAMPLE_FILES["corpus"], name="arxiv-sample")
-    X = _sample_vectors(folder, _arxiv_meta(folder), full)
+    X = _sample_vectors(folder, arxiv_sample_meta(folder), full)
     if corpus is None: return X
     pos = pd.Index(full.ids).get_indexer(corpus.ids)
     if (pos < 0).any():
@@ -583,41 +585,17 @@ def arxiv_sample_embeddings(corpus: Corpus | None = None, # the sample or a subs
                          f"{corpus.ids[int(np.flatnonzero(pos < 0)[0])]!r}: pass the sample or a subset of it")
     return X[pos]
 
-_CACHED = set()
-
-def _cache_sample_embeddings(corpus: Corpus, X: np.ndarray, meta: dict):
-    "Put the shipped vectors into the default model's embedding cache (once), so `embed_corpus` finds them."
-    from universetbd.embeddings import EmbeddingCache, text_key
-    try:
-        store = EmbeddingCache(meta["cache_key"], meta["dim"])
-        done = (str(store.dir), corpus.fingerprint)
-        if done in _CACHED: return                      # already checked in this process
-        keys = np.array([text_key(t) for t in corpus.texts], dtype="S16")
-        found, _ = store.lookup(keys)
-        if not found.all(): store.add(keys[~found], X[~found])
-        _CACHED.add(done)
-    except OSError as e:
-        warnings.warn(f"could not write the arXiv sample's embeddings to the embedding cache ({e}); "
-                      f"embed_corpus will embed the texts again", stacklevel=3)
-
 def arxiv_sample(max_docs: int | None = None, # a subset balanced across the three groups (None: all 3,000)
                  with_embeddings: bool = False, # also return the shipped embeddings (float32, rows in corpus order)
-                 cache_embeddings: bool = True, # put the shipped embeddings into the embedding cache (once)
                  folder=None, # where the sample lives (default `arxiv_sample_dir()`)
                 ):
     "The shipped CC0 arXiv sample (astro-ph, cs.LG, cs.CL) as a `Corpus`; with `with_embeddings`, `(corpus, X)`."
     if max_docs is not None and (not isinstance(max_docs, (int, np.integer)) or isinstance(max_docs, bool) or max_docs < 1):
         raise InputError(f"max_docs must be a positive integer or None, got {max_docs!r}")
     folder = Path(folder) if folder is not None else arxiv_sample_dir()
-    meta = _arxiv_meta(folder)
+    meta = arxiv_sample_meta(folder)
     corpus = load_corpus(folder / ARXIV_SAMPLE_FILES["corpus"], name="arxiv-sample")
-    X = None
-    if with_embeddings: X = _sample_vectors(folder, meta, corpus)   # raises when there are none or they do not match
-    elif cache_embeddings and meta.get("embeddings"):
-        try: X = _sample_vectors(folder, meta, corpus)
-        except (InputError, NotConfiguredError) as e:
-            warnings.warn(f"not caching the arXiv sample's embeddings: {e}", CorpusWarning, stacklevel=2)
-    if X is not None and cache_embeddings: _cache_sample_embeddings(corpus, X, meta["embeddings"])
+    X = _sample_vectors(folder, meta, corpus) if with_embeddings else None   # raises when there are none or they do not match
     if max_docs is not None and max_docs < len(corpus):
         groups = corpus.df["categories"].map(arxiv_group)
         keep = _balanced(corpus.df, groups, list(meta.get("groups") or ARXIV_SAMPLE_GROUPS), max_docs).index.to_numpy()

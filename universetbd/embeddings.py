@@ -15,7 +15,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL_NAME', 'normalize_rows', 'default_model_path', 'Embedder', 'default_embedder', 'OpenAIEmbedder',
-           'PrecomputedEmbeddings', 'text_key', 'EmbeddingCache', 'embed_corpus']
+           'PrecomputedEmbeddings', 'text_key', 'EmbeddingCache', 'arxiv_sample_vectors', 'embed_corpus']
 
 # %% ../nbs/04_embeddings.ipynb #c15554e4
 import numpy as np
@@ -24,7 +24,7 @@ import pandas as pd
 # %% ../nbs/04_embeddings.ipynb #2988c9a9
 from .core import (InputError, NotConfiguredError, atomic_path, data_dir, get_device, progress,
                               require)
-from .corpus import Corpus
+from .corpus import Corpus, arxiv_sample, arxiv_sample_meta
 from .llm import openai_client, resolve_settings
 
 # %% ../nbs/04_embeddings.ipynb #3d79030a
@@ -389,6 +389,27 @@ class EmbeddingCache:
         self._keys = None
 
 # %% ../nbs/04_embeddings.ipynb #bb7a3542
+@functools.cache
+def _shipped_sample():
+    "(cache key, index of text keys, vectors) of the vectors shipped with the arXiv sample; None when unusable."
+    try:
+        emb = arxiv_sample_meta().get("embeddings")
+        if not emb: return None
+        sample, X = arxiv_sample(with_embeddings=True)
+    except (InputError, NotConfiguredError) as e:
+        warnings.warn(f"not using the arXiv sample's shipped embeddings: {e}"); return None
+    return emb["cache_key"], pd.Index(np.array([text_key(t) for t in sample.texts], dtype="S16")), X
+
+def arxiv_sample_vectors(cache_key: str, # the embedder's `cache_key`
+                         keys, # 16-byte text keys ("S16", `text_key`)
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    "(found mask, vectors) of the texts the arXiv sample ships vectors for, when they are `cache_key`'s model's."
+    keys = np.asarray(keys, dtype="S16")
+    shipped = _shipped_sample() if len(keys) else None
+    if shipped is None or shipped[0] != cache_key: return np.zeros(len(keys), bool), np.zeros((0, 0), np.float32)
+    pos = shipped[1].get_indexer(keys)
+    return pos >= 0, shipped[2][pos[pos >= 0]]
+
 def embed_corpus(corpus_or_texts, # a `Corpus` or a list of strings
                  embedder=None, # an Embedder/OpenAIEmbedder/PrecomputedEmbeddings, a model name or path, or None (default)
                  cache: bool = True, # read and write the on-disk cache
@@ -417,10 +438,16 @@ def embed_corpus(corpus_or_texts, # a `Corpus` or a list of strings
     if not found.all():
         todo = np.flatnonzero(~found)
         uniq, first, inverse = np.unique(keys[todo], return_index=True, return_inverse=True)
-        new = embedder.encode([texts[todo[i]] for i in first], batch_size=batch_size, show_progress=show_progress)
-        if new.shape != (len(uniq), embedder.dim):
-            raise InputError(f"{embedder!r} returned shape {new.shape} for {len(uniq)} texts, expected "
-                             f"({len(uniq)}, {embedder.dim})")
+        new = np.zeros((len(uniq), embedder.dim), dtype=np.float32)
+        shipped, svecs = arxiv_sample_vectors(store.cache_key, uniq)   # texts of the arXiv sample: its shipped vectors
+        new[shipped] = svecs
+        if not shipped.all():
+            rest = np.flatnonzero(~shipped)
+            enc = embedder.encode([texts[todo[first[j]]] for j in rest], batch_size=batch_size, show_progress=show_progress)
+            if enc.shape != (len(rest), embedder.dim):
+                raise InputError(f"{embedder!r} returned shape {enc.shape} for {len(rest)} texts, expected "
+                                 f"({len(rest)}, {embedder.dim})")
+            new[rest] = enc
         store.add(uniq, new)
         out[todo] = new[inverse.ravel()]
     return out
