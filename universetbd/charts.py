@@ -5,13 +5,15 @@
 # %% ../nbs/02_charts.ipynb #b6501f90
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # %% auto #0
-__all__ = ['chart_svg', 'OfflineChart', 'fit_titles', 'offline_chart', 'save_chart']
+__all__ = ['chart_svg', 'fit_titles', 'offline_chart', 'save_chart']
 
 # %% ../nbs/02_charts.ipynb #6e4086fe
-import altair as alt
+if TYPE_CHECKING: import altair as alt   # imported where a chart is made: it takes seconds
 
 # %% ../nbs/02_charts.ipynb #6ceb8136
 from .core import InputError, atomic_write
@@ -29,22 +31,33 @@ def _vl_version():
     return vl_version_for_vl_convert()
 
 # %% ../nbs/02_charts.ipynb #6d7ab040
-class OfflineChart(alt.JupyterChart):
-    "An `alt.JupyterChart` using the offline vega bundle, with an SVG snapshot as static fallback."
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
-        data = dict(data or {})
-        try:  # the snapshot scales down to the page rather than scroll sideways
-            svg = chart_svg(self.chart).replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
-            data["text/html"] = f'<div class="{css_class("root", "static", "chart")}" style="{STATIC_WRAP}">{svg}</div>'
-        except Exception as e: data["text/html"] = f"<pre>chart snapshot unavailable: {type(e).__name__}</pre>"
-        return data, meta
+@functools.cache
+def _offline_chart_class():
+    "`OfflineChart`, made when first used so that importing this module does not import Altair."
+    import altair as alt
+    class OfflineChart(alt.JupyterChart):
+        "An `alt.JupyterChart` using the offline vega bundle, with an SVG snapshot as static fallback."
+        def _repr_mimebundle_(self, **kwargs):
+            bundle = super()._repr_mimebundle_(**kwargs)
+            data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
+            data = dict(data or {})
+            try:  # the snapshot scales down to the page rather than scroll sideways
+                svg = chart_svg(self.chart).replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+                data["text/html"] = f'<div class="{css_class("root", "static", "chart")}" style="{STATIC_WRAP}">{svg}</div>'
+            except Exception as e: data["text/html"] = f"<pre>chart snapshot unavailable: {type(e).__name__}</pre>"
+            return data, meta
+    OfflineChart.__module__ = __name__
+    return OfflineChart
+
+def __getattr__(name):
+    if name == "OfflineChart": return _offline_chart_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 def fit_titles(chart: alt.TopLevelMixin, # an Altair chart
                limit: int | None = None, # longest title in pixels (default: the chart's width, at least 480, else 800)
               ) -> alt.TopLevelMixin:
     "`chart` whose titles end in \"…\" after `limit` pixels (a 5,000-character title would make it 50,000 px wide)."
+    import altair as alt
     cfg = chart.config
     if cfg is not alt.Undefined and cfg.title is not alt.Undefined: return chart  # the chart sets its own title style
     w = getattr(chart, "width", alt.Undefined)
@@ -53,13 +66,14 @@ def fit_titles(chart: alt.TopLevelMixin, # an Altair chart
 def offline_chart(chart: alt.TopLevelMixin, # the Altair chart to show
                   renderer: str = "svg", # vega renderer in the browser: "svg" or "canvas"
                   **embed_options, # further vega-embed options
-                 ) -> OfflineChart:
+                 ) -> "OfflineChart":
     "Wrap `chart` as an offline-rendering Jupyter widget (no CDN) with a static SVG fallback."
+    import altair as alt
     if not isinstance(chart, alt.TopLevelMixin):
         raise InputError(f"offline_chart needs an Altair chart, got {type(chart).__name__}: build one with alt.Chart(...)")
     if renderer not in ("svg", "canvas"): raise InputError(f"renderer must be 'svg' or 'canvas', got {renderer!r}")
     alt.JupyterChart.enable_offline()
-    return OfflineChart(fit_titles(chart), embed_options={"renderer": renderer, "actions": False, **embed_options})
+    return _offline_chart_class()(fit_titles(chart), embed_options={"renderer": renderer, "actions": False, **embed_options})
 
 # %% ../nbs/02_charts.ipynb #381eb4a6
 def save_chart(chart: alt.TopLevelMixin, # the Altair chart to save

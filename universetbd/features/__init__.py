@@ -8,9 +8,15 @@ __all__ = ['FeatureStats', 'FeatureStatsConfig', 'feature_stats', 'offline_label
            'FeatureExplorer', 'build_atlas']
 
 # %% ../../nbs/features/index.ipynb #8ec2be71
-from .stats import FeatureStats, FeatureStatsConfig, feature_stats
-from .labels import offline_labels, score_labels, LLMLabeller, save_labels, load_labels
-from .families import FamilyConfig, FeatureFamilies, feature_families
-from .cards import FeatureAtlas, FeatureCard, FeatureExplorer, build_atlas
+import lazy_loader
+
+# Each name loads its module on first use: `import universetbd.features` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.features import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "stats": ["FeatureStats", "FeatureStatsConfig", "feature_stats"],
+    "labels": ["offline_labels", "score_labels", "LLMLabeller", "save_labels", "load_labels"],
+    "families": ["FamilyConfig", "FeatureFamilies", "feature_families"],
+    "cards": ["FeatureAtlas", "FeatureCard", "FeatureExplorer", "build_atlas"],
+})
 
 _all_ = ["FeatureStats", "FeatureStatsConfig", "feature_stats", "offline_labels", "score_labels", "LLMLabeller", "save_labels", "load_labels", "FamilyConfig", "FeatureFamilies", "feature_families", "FeatureAtlas", "FeatureCard", "FeatureExplorer", "build_atlas"]

@@ -8,9 +8,14 @@ __all__ = ['FitResult', 'GrokkingMetrics', 'fit_transition', 'grokking_metrics',
            'concealment_sweep', 'GrokkingPlot', 'grokking_chart', 'sweep_chart']
 
 # %% ../../nbs/grokking/index.ipynb #97ef9296
-from .fit import FitResult, GrokkingMetrics, fit_transition, grokking_metrics, analyze_run, grokking_table
-from .experiments import (ParityConfig, parity_mlp, linear_estimator_sweep, GPParityConfig, gp_parity,
-                                              gp_sine, two_point_regression, concealment_sweep)
-from .plot import GrokkingPlot, grokking_chart, sweep_chart
+import lazy_loader
+
+# Each name loads its module on first use: `import universetbd.grokking` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.grokking import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "fit": ["FitResult", "GrokkingMetrics", "fit_transition", "grokking_metrics", "analyze_run", "grokking_table"],
+    "experiments": ["ParityConfig", "parity_mlp", "linear_estimator_sweep", "GPParityConfig", "gp_parity", "gp_sine", "two_point_regression", "concealment_sweep"],
+    "plot": ["GrokkingPlot", "grokking_chart", "sweep_chart"],
+})
 
 _all_ = ["FitResult", "GrokkingMetrics", "fit_transition", "grokking_metrics", "analyze_run", "grokking_table", "ParityConfig", "parity_mlp", "linear_estimator_sweep", "GPParityConfig", "gp_parity", "gp_sine", "two_point_regression", "concealment_sweep", "GrokkingPlot", "grokking_chart", "sweep_chart"]

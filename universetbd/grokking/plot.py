@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 # %% auto #0
 __all__ = ['COLORS', 'grokking_chart', 'GrokkingPlot', 'sweep_chart']
 
 # %% ../../nbs/grokking/03_plot.ipynb #d17d2c3c
-import altair as alt
 import numpy as np
 import pandas as pd
+if TYPE_CHECKING: import altair as alt   # imported where a chart is made: it takes seconds
 
 # %% ../../nbs/grokking/03_plot.ipynb #6e28f141
 from ..core import InputError
@@ -48,6 +49,7 @@ def grokking_chart(epochs, # times
                    max_points: int = 1500, # thin longer histories to this many points for display
                   ) -> alt.LayerChart:
     "Altair chart of training/validation accuracy with fitted transitions, t* rules and the gap."
+    import altair as alt
     if time_scale not in ("linear", "log"): raise InputError(f"time_scale must be 'linear' or 'log', got {time_scale!r}")
     e, tr, va = (np.asarray(v, float) for v in (epochs, train, val))
     if not (e.shape == tr.shape == va.shape): raise InputError(f"epochs, train and val have lengths {e.size}, {tr.size}, {va.size}: give one value per epoch")
@@ -221,6 +223,7 @@ def sweep_chart(table: pd.DataFrame, # e.g. from `grokking_table`
                 width: int = 420, height: int = 320, # size in pixels
                ) -> alt.LayerChart:
     "Log-log scatter of sharpness against gap with the power-law fit y = c x^k."
+    import altair as alt
     for col in [x, y] + ([color] if color else []):
         if col not in table.columns: raise InputError(f"table has no column {col!r}; it has {list(table.columns)}")
     pts = table[[c for c in dict.fromkeys([x, y, color]) if c]].copy()

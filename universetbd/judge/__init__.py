@@ -9,11 +9,17 @@ __all__ = ['POLICY', 'LABELS', 'load_labelled', 'load_seed', 'seed_path', 'Judge
            'LabelView']
 
 # %% ../../nbs/judge/index.ipynb #4271be39
-from .data import POLICY, LABELS, load_labelled, load_seed, seed_path
-from .judges import Judge, NotFittedError, EmbeddingJudge, LoRAJudge, LLMJudge, HashingEmbedder, parse_verdict
-from .adversary import LLMAdversary, SeedAdversary, ADVERSARY_SYSTEM, clean_prompt, lora_finetune
-from .loop import JudgeLoop, LoopConfig, oracle, judge_metrics
-from .view import LabelView
+import lazy_loader
+
+# Each name loads its module on first use: `import universetbd.judge` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.judge import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "data": ["POLICY", "LABELS", "load_labelled", "load_seed", "seed_path"],
+    "judges": ["Judge", "NotFittedError", "EmbeddingJudge", "LoRAJudge", "LLMJudge", "HashingEmbedder", "parse_verdict"],
+    "adversary": ["LLMAdversary", "SeedAdversary", "ADVERSARY_SYSTEM", "clean_prompt", "lora_finetune"],
+    "loop": ["JudgeLoop", "LoopConfig", "oracle", "judge_metrics"],
+    "view": ["LabelView"],
+})
 
 _all_ = ["POLICY", "LABELS", "load_labelled", "load_seed", "seed_path", "Judge", "NotFittedError", "EmbeddingJudge", "LoRAJudge",
          "LLMJudge", "HashingEmbedder", "parse_verdict", "LLMAdversary", "SeedAdversary", "ADVERSARY_SYSTEM", "clean_prompt", "lora_finetune",

@@ -9,11 +9,15 @@ __all__ = ['KoopmanConfig', 'KoopmanAE', 'eigeninit', 'eigenloss', 'EIG_DISTS', 
            'ExperimentResult', 'eigeninit_experiment', 'summarize', 'KoopmanView']
 
 # %% ../../nbs/koopman/index.ipynb #c89cef55
-from .model import KoopmanConfig, KoopmanAE, eigeninit, eigenloss, EIG_DISTS, EIGENLOSSES
-from .data import (PENDULUM_DAMPING, PAPER_LEVELS, DATASETS, pendulum, pendulum_data, make_windows,
-                                      KoopmanData, load_dataset, dataset_path)
-from .train import (KoopmanRun, fit, fit_many, rollout_error, rollout_starts, epochs_to_target, DMD,
-                                       ExperimentResult, eigeninit_experiment, summarize)
-from .view import KoopmanView
+import lazy_loader
+
+# Each name loads its module on first use: `import universetbd.koopman` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.koopman import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "model": ["KoopmanConfig", "KoopmanAE", "eigeninit", "eigenloss", "EIG_DISTS", "EIGENLOSSES"],
+    "data": ["PENDULUM_DAMPING", "PAPER_LEVELS", "DATASETS", "pendulum", "pendulum_data", "make_windows", "KoopmanData", "load_dataset", "dataset_path"],
+    "train": ["KoopmanRun", "fit", "fit_many", "rollout_error", "rollout_starts", "epochs_to_target", "DMD", "ExperimentResult", "eigeninit_experiment", "summarize"],
+    "view": ["KoopmanView"],
+})
 
 _all_ = ["KoopmanConfig", "KoopmanAE", "eigeninit", "eigenloss", "EIG_DISTS", "EIGENLOSSES", "PENDULUM_DAMPING", "PAPER_LEVELS", "DATASETS", "pendulum", "pendulum_data", "make_windows", "KoopmanData", "load_dataset", "dataset_path", "KoopmanRun", "fit", "fit_many", "rollout_error", "rollout_starts", "epochs_to_target", "DMD", "ExperimentResult", "eigeninit_experiment", "summarize", "KoopmanView"]

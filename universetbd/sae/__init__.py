@@ -7,8 +7,13 @@ __all__ = ['TopKSAE', 'TopKSAEConfig', 'SparseCodes', 'train_sae', 'encode_corpu
            'load_authors_checkpoint', 'sae_report']
 
 # %% ../../nbs/sae/index.ipynb #83e1e2bd
-from .topk import (TopKSAE, TopKSAEConfig, SparseCodes, train_sae, encode_corpus, evaluate_nmse,
-                                  from_hub, load_authors_checkpoint)
-from .metrics import sae_report
+import lazy_loader
+
+# Each name loads its module on first use: `import universetbd.sae` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.sae import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "topk": ["TopKSAE", "TopKSAEConfig", "SparseCodes", "train_sae", "encode_corpus", "evaluate_nmse", "from_hub", "load_authors_checkpoint"],
+    "metrics": ["sae_report"],
+})
 
 _all_ = ["TopKSAE", "TopKSAEConfig", "SparseCodes", "train_sae", "encode_corpus", "evaluate_nmse", "from_hub", "load_authors_checkpoint", "sae_report"]

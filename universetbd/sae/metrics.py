@@ -6,17 +6,18 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 # %% auto #0
 __all__ = ['l0', 'feature_density', 'dead_fraction', 'density_histogram', 'density_chart', 'nmse_at_k', 'encoder_decoder_cosine',
            'match_features', 'splitting_summary', 'sae_report']
 
 # %% ../../nbs/sae/02_metrics.ipynb #71357a42
-import altair as alt
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+if TYPE_CHECKING: import altair as alt   # imported where a chart is made: it takes seconds
 
 # %% ../../nbs/sae/02_metrics.ipynb #fbc965a1
 from ..core import InputError
@@ -63,6 +64,7 @@ def density_chart(codes: SparseCodes, # top-k codes of a corpus
                   interactive: bool = True, # an offline Jupyter chart widget (False: the plain Altair chart)
                  ):
     "Log-density histogram of the features as an offline Altair chart."
+    import altair as alt
     df = density_histogram(codes, bins)
     dead, n = df.attrs["dead"], df.attrs["n_latents"]
     chart = alt.Chart(df).mark_bar().encode(

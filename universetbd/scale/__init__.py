@@ -9,10 +9,14 @@ __all__ = ['write_corpus_shards', 'list_shards', 'shard_name', 'Manifest', 'embe
            'ray_stats', 'ray_pipeline', 'ray_mapper', 'EmbedWorker', 'EncodeWorker']
 
 # %% ../../nbs/scale/index.ipynb #346c9b44
-from .shards import (write_corpus_shards, list_shards, shard_name, Manifest, embed_shard, encode_shard,
-                                      run_embed, run_encode, load_vectors, load_codes, check_ids, read_vector_shard,
-                                      read_codes_shard, write_vector_shard, write_codes_shard, sharded_feature_stats)
-from .ray import init_ray, ray_embed, ray_encode, ray_stats, ray_pipeline, ray_mapper, EmbedWorker, EncodeWorker
+import lazy_loader
+
+# Each name loads its module on first use: `import universetbd.scale` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.scale import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "shards": ["write_corpus_shards", "list_shards", "shard_name", "Manifest", "embed_shard", "encode_shard", "run_embed", "run_encode", "load_vectors", "load_codes", "check_ids", "read_vector_shard", "read_codes_shard", "write_vector_shard", "write_codes_shard", "sharded_feature_stats"],
+    "ray": ["init_ray", "ray_embed", "ray_encode", "ray_stats", "ray_pipeline", "ray_mapper", "EmbedWorker", "EncodeWorker"],
+})
 
 _all_ = ["write_corpus_shards", "list_shards", "shard_name", "Manifest", "embed_shard", "encode_shard", "run_embed",
          "run_encode", "load_vectors", "load_codes", "check_ids", "read_vector_shard", "read_codes_shard",

@@ -8,13 +8,19 @@ __all__ = ['ExactIndex', 'ANNIndex', 'OnDiskIndex', 'Edit', 'SteeringSearch', 'S
            'landscape_coords']
 
 # %% ../../nbs/search/index.ipynb #72809ddf
-from .index import ExactIndex, ANNIndex
-from .ondisk import OnDiskIndex
-from .steering import Edit, SteeringSearch, SearchResult
-from .literature import Weights, LiteratureSearch, answer_question
-from .feedback import FeedbackLog
-from .evaluate import evaluate_retrieval, steering_eval
-from .box import SearchBox
-from .landscape import ResearchLandscape, landscape_coords
+import lazy_loader
+
+# Each name loads its module on first use: `import universetbd.search` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.search import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "index": ["ExactIndex", "ANNIndex"],
+    "ondisk": ["OnDiskIndex"],
+    "steering": ["Edit", "SteeringSearch", "SearchResult"],
+    "literature": ["Weights", "LiteratureSearch", "answer_question"],
+    "feedback": ["FeedbackLog"],
+    "evaluate": ["evaluate_retrieval", "steering_eval"],
+    "box": ["SearchBox"],
+    "landscape": ["ResearchLandscape", "landscape_coords"],
+})
 
 _all_ = ["ExactIndex", "ANNIndex", "OnDiskIndex", "Edit", "SteeringSearch", "SearchResult", "Weights", "LiteratureSearch", "answer_question", "FeedbackLog", "evaluate_retrieval", "steering_eval", "SearchBox", "ResearchLandscape", "landscape_coords"]

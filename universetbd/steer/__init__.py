@@ -10,11 +10,16 @@ __all__ = ['SteerConfig', 'NegativePool', 'SteerLogitsProcessor', 'UncachedSteer
            'baseline_generate', 'contrastive_search', 'SteerView']
 
 # %% ../../nbs/steer/index.ipynb #9fc1666d
-from .processor import (SteerConfig, NegativePool, SteerLogitsProcessor, UncachedSteer, check_weight,
-                                         check_same_vocab, left_pad, tiny_llama)
-from .experts import Expert, as_expert, prompted_expert, lora_expert, load_lora_expert, load_base, DOMAIN_PROMPTS
-from .metrics import steer_metrics, distinct_ngrams, rep_diversity, coherence, auroc_real_vs_synthetic, mauve_score
-from .generate import SteerGenerator, TASKS, astro_examples, BASELINES, baseline_generate, contrastive_search
-from .view import SteerView
+import lazy_loader
+
+# Each name loads its module on first use: `import universetbd.steer` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.steer import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "processor": ["SteerConfig", "NegativePool", "SteerLogitsProcessor", "UncachedSteer", "check_weight", "check_same_vocab", "left_pad", "tiny_llama"],
+    "experts": ["Expert", "as_expert", "prompted_expert", "lora_expert", "load_lora_expert", "load_base", "DOMAIN_PROMPTS"],
+    "metrics": ["steer_metrics", "distinct_ngrams", "rep_diversity", "coherence", "auroc_real_vs_synthetic", "mauve_score"],
+    "generate": ["SteerGenerator", "TASKS", "astro_examples", "BASELINES", "baseline_generate", "contrastive_search"],
+    "view": ["SteerView"],
+})
 
 _all_ = ["SteerConfig", "NegativePool", "SteerLogitsProcessor", "UncachedSteer", "check_weight", "check_same_vocab", "left_pad", "tiny_llama", "Expert", "as_expert", "prompted_expert", "lora_expert", "load_lora_expert", "load_base", "DOMAIN_PROMPTS", "steer_metrics", "distinct_ngrams", "rep_diversity", "coherence", "auroc_real_vs_synthetic", "mauve_score", "SteerGenerator", "TASKS", "astro_examples", "BASELINES", "baseline_generate", "contrastive_search", "SteerView"]

@@ -8,7 +8,6 @@ import math, random
 from contextlib import nullcontext
 from dataclasses import dataclass
 import torch
-from transformers import LogitsProcessor
 from ..core import Config, InputError
 
 # %% auto #0
@@ -139,8 +138,11 @@ class _Branch:
         self.past = _cache_of(out)
         return lp
 
-class SteerLogitsProcessor(LogitsProcessor):
+class SteerLogitsProcessor:
     "The STEER score (1+gamma) log p_expert - gamma log p_base - eta log p_expert(negative), with cached, batched branches."
+    # A transformers logits processor: `generate(logits_processor=[...])` calls it as `(input_ids, scores) -> scores`.
+    # It follows that protocol without subclassing `LogitsProcessor`, so importing `universetbd.steer` does not load
+    # transformers (seconds); transformers loads with the first model.
     cached = True
     def __init__(self, expert, # the expert causal LM (the model `generate` runs)
                  base=None, # the base causal LM (None: the expert with its LoRA adapter off, `base_adapter_off=True`)

@@ -8,10 +8,16 @@ __all__ = ['ImageFolder', 'ImageTensors', 'digits_folder', 'stratified_split', '
            'augment_batch', 'predict', 'train', 'TECHNIQUES', 'Sweep', 'effects', 'read_results', 'SweepView']
 
 # %% ../../nbs/vision/index.ipynb #f1a4192a
-from .data import ImageFolder, ImageTensors, digits_folder, stratified_split, IMAGE_EXTS, RESIZE_METHODS
-from .models import MODELS, Classifier, create_model, count_params, model_table
-from .train import AUGMENT_PRESETS, TrainConfig, TrainResult, augment_batch, predict, train
-from .sweep import TECHNIQUES, Sweep, effects, read_results
-from .view import SweepView
+import lazy_loader
+
+# Each name loads its module on first use: `import universetbd.vision` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.vision import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "data": ["ImageFolder", "ImageTensors", "digits_folder", "stratified_split", "IMAGE_EXTS", "RESIZE_METHODS"],
+    "models": ["MODELS", "Classifier", "create_model", "count_params", "model_table"],
+    "train": ["AUGMENT_PRESETS", "TrainConfig", "TrainResult", "augment_batch", "predict", "train"],
+    "sweep": ["TECHNIQUES", "Sweep", "effects", "read_results"],
+    "view": ["SweepView"],
+})
 
 _all_ = ["ImageFolder", "ImageTensors", "digits_folder", "stratified_split", "IMAGE_EXTS", "RESIZE_METHODS", "MODELS", "Classifier", "create_model", "count_params", "model_table", "AUGMENT_PRESETS", "TrainConfig", "TrainResult", "augment_batch", "predict", "train", "TECHNIQUES", "Sweep", "effects", "read_results", "SweepView"]
