@@ -20,14 +20,15 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'PROGRESS_ENV', 'UniverseTBDError', 'InputError',
            'MissingDependencyError', 'NotConfiguredError', 'require', 'Config', 'get_device', 'seed_everything',
-           'data_dir', 'shared_data', 'fsync_dir', 'atomic_path', 'atomic_write', 'atomic_dir', 'check_finite',
-           'read_json', 'progress']
+           'torch_threads', 'data_dir', 'shared_data', 'fsync_dir', 'atomic_path', 'atomic_write', 'atomic_dir',
+           'check_finite', 'read_json', 'progress']
 
 # %% ../nbs/00_core.ipynb #7631e3d5
 from platformdirs import user_cache_dir
@@ -162,6 +163,32 @@ def seed_everything(seed: int = 0, # the seed for python, numpy and torch
         torch.manual_seed(seed)
         if deterministic: torch.use_deterministic_algorithms(True, warn_only=True)
     return np.random.default_rng(seed)
+
+# %% ../nbs/00_core.ipynb #cdd7d3b7
+_THREADS_LOCK = threading.Lock()
+_THREADS_OWNER: list = [None]   # the thread that may change torch's thread count now (None: any)
+
+@contextlib.contextmanager
+def torch_threads(n: int | None, # torch CPU threads inside the block (None: leave torch's setting as it is)
+                 ):
+    "Run a block with `torch.set_num_threads(n)` and restore the setting after; only one thread at a time changes it."
+    if n is None: yield; return
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise InputError(f"threads must be a positive integer or None, got {n!r}")
+    import torch
+    me = threading.get_ident()
+    with _THREADS_LOCK:
+        mine = _THREADS_OWNER[0] in (None, me)
+        if mine:
+            first, _THREADS_OWNER[0] = _THREADS_OWNER[0] is None, me
+            old = torch.get_num_threads()
+            torch.set_num_threads(int(n))
+    try: yield
+    finally:
+        if mine:
+            with _THREADS_LOCK:
+                torch.set_num_threads(old)
+                if first: _THREADS_OWNER[0] = None
 
 # %% ../nbs/00_core.ipynb #cbe47a91
 HOME_ENV = "UNIVERSETBD_HOME"

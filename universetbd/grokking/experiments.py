@@ -5,7 +5,6 @@
 # %% ../../nbs/grokking/02_experiments.ipynb #54b2a3f6
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
 import os
@@ -14,9 +13,8 @@ import warnings
 from dataclasses import dataclass, asdict, replace
 
 # %% auto #0
-__all__ = ['torch_threads', 'ParityConfig', 'parity_data', 'parity_mlp', 'mp_quadrature', 'linear_estimator',
-           'linear_estimator_sweep', 'GPParityConfig', 'gp_parity', 'gp_sine', 'two_point_regression',
-           'concealment_sweep']
+__all__ = ['ParityConfig', 'parity_data', 'parity_mlp', 'mp_quadrature', 'linear_estimator', 'linear_estimator_sweep',
+           'GPParityConfig', 'gp_parity', 'gp_sine', 'two_point_regression', 'concealment_sweep']
 
 # %% ../../nbs/grokking/02_experiments.ipynb #79b8772f
 import numpy as np
@@ -25,21 +23,10 @@ import torch
 from scipy.special import erf
 
 # %% ../../nbs/grokking/02_experiments.ipynb #a2f6a152
-from ..core import Config, InputError, progress, seed_everything, get_device
+from ..core import Config, InputError, progress, seed_everything, get_device, torch_threads
 from .fit import exp_fit, threshold_epoch
 
 # %% ../../nbs/grokking/02_experiments.ipynb #60600b61
-@contextlib.contextmanager
-def torch_threads(n: int | None = 1, # threads for torch inside the block (None: leave as is)
-                 ):
-    "Run a block with `torch.set_num_threads(n)`, restoring the previous value afterwards."
-    old = torch.get_num_threads()
-    if n is not None:
-        if not isinstance(n, int) or n < 1: raise InputError(f"threads must be a positive integer or None, got {n!r}")
-        torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
 def _grokked(h, by):
     "Per group: first epoch train_acc > .95 and val_acc > .95."
     return h.groupby(by).apply(lambda g: pd.Series({"train95": threshold_epoch(g.epoch, g.train_acc),

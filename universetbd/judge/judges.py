@@ -16,7 +16,7 @@ __all__ = ['JUDGE_SYSTEM', 'JUDGE_USER', 'NotFittedError', 'check_prompts', 'che
            'HashingEmbedder', 'LoRAJudge', 'parse_verdict', 'LLMJudge']
 
 # %% ../../nbs/judge/02_judges.ipynb #dddfc361
-from ..core import InputError, UniverseTBDError, require, seed_everything
+from ..core import InputError, UniverseTBDError, require, seed_everything, torch_threads
 from .data import POLICY
 
 # %% ../../nbs/judge/02_judges.ipynb #6e232ca2
@@ -273,9 +273,7 @@ class LLMJudge(Judge):
         net, tok = self.llm.net, self.llm.tokenizer
         ids = [tok.encode(d, add_special_tokens=False)[-1] for d in ("0", "1")]
         out = []
-        prev = torch.get_num_threads()
-        if getattr(self.llm, "threads", None): torch.set_num_threads(self.llm.threads)
-        try:
+        with torch_threads(getattr(self.llm, "threads", None)):
             for s in range(0, len(prompts), self.batch_size):
                 texts = [chat_text(tok, self.messages(p)) for p in prompts[s:s + self.batch_size]]
                 tok.padding_side = "left"
@@ -284,5 +282,4 @@ class LLMJudge(Judge):
                 with torch.inference_mode():
                     logits = net(**{k: v.to(net.device) for k, v in enc.items()}).logits[:, -1, ids].float()
                 out.append(torch.softmax(logits, -1)[:, 1].cpu().numpy())
-        finally: torch.set_num_threads(prev)
         return np.concatenate(out)

@@ -5,7 +5,6 @@
 # %% ../../nbs/koopman/03_train.ipynb #3515cb58
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import os
@@ -21,18 +20,11 @@ import pandas as pd
 import torch
 
 # %% ../../nbs/koopman/03_train.ipynb #3055c301
-from ..core import InputError, get_device, progress
+from ..core import InputError, get_device, progress, torch_threads
 from .model import KoopmanAE, KoopmanConfig
 from .data import KoopmanData, PAPER_LEVELS, pendulum_data
 
 # %% ../../nbs/koopman/03_train.ipynb #c21b7ea7
-@contextlib.contextmanager
-def _threads(n):
-    old = torch.get_num_threads()
-    if n is not None: torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
 SHARED = ("lr", "weight_decay", "grad_clip", "batch_size", "epochs", "steps")
 
 @dataclass
@@ -77,7 +69,7 @@ def fit_many(datas: list, # KoopmanData sets
             raise InputError(f"data set {i} ({d.name}) has states of dimension {d.dim} but input_size={c0.input_size}: "
                              f"build the config with input_size={d.dim}")
     dev = torch.device("cpu") if device is None and not os.environ.get("UNIVERSETBD_DEVICE") else get_device(device)
-    with _threads(threads if dev.type == "cpu" else None):
+    with torch_threads(threads if dev.type == "cpu" else None):
         model = KoopmanAE(configs=configs).to(dev)
         M, B = model.n_models, c0.batch_size
         tw = [d.train_windows(stride) for d in datas]

@@ -16,7 +16,7 @@ __all__ = ['init_ray', 'EmbedWorker', 'EncodeWorker', 'ray_embed', 'ray_encode',
 import numpy as np
 
 # %% ../../nbs/scale/02_ray.ipynb #4ca523da
-from ..core import InputError, require
+from ..core import InputError, require, torch_threads
 from .shards import (Manifest, _load_sae, embed_shard, encode_shard, pending, sharded_feature_stats,
                                       write_corpus_shards)
 
@@ -50,10 +50,9 @@ def _check_workers(concurrency, num_cpus, num_gpus):
     if num_cpus <= 0 or num_gpus < 0: raise InputError(f"num_cpus must be > 0 and num_gpus >= 0, got {num_cpus}, {num_gpus}")
 
 # %% ../../nbs/scale/02_ray.ipynb #9928b1b2
-def _threads(n):
-    if n:
-        import torch
-        torch.set_num_threads(max(1, int(n)))
+def _threads(cpus) -> int | None:
+    "torch threads of a worker with `cpus` CPUs (None: torch's setting)."
+    return max(1, round(cpus)) if cpus else None
 
 class EmbedWorker:
     "A Ray Data actor: loads an embedder once, embeds whole corpus shards into vectors shards."
@@ -63,13 +62,15 @@ class EmbedWorker:
                  batch_size: int = 64, # texts per batch
                  cache: bool = False, # also use the per-text embedding cache
                 ):
-        _threads(threads)
         from universetbd.embeddings import Embedder
-        self.emb = make_embedder() if make_embedder is not None else Embedder(device=device)
+        self.threads = _threads(threads)
+        with torch_threads(self.threads):
+            self.emb = make_embedder() if make_embedder is not None else Embedder(device=device)
         self.batch_size, self.cache = batch_size, cache
 
     def __call__(self, batch: dict) -> dict:
-        return _timed(batch, lambda s, d: embed_shard(s, d, self.emb, self.batch_size, self.cache)["rows"])
+        with torch_threads(self.threads):
+            return _timed(batch, lambda s, d: embed_shard(s, d, self.emb, self.batch_size, self.cache)["rows"])
 
 class EncodeWorker:
     "A Ray Data actor: loads the SAE once, encodes whole vectors shards into codes shards."
@@ -78,11 +79,12 @@ class EncodeWorker:
                  threads: float | None = None, # torch threads (default: the actor's CPUs)
                  batch_size: int = 4096, # rows encoded at once
                 ):
-        _threads(threads)
+        self.threads = _threads(threads)
         self.sae, self.batch_size = _load_sae(sae_dir, device=device or "cpu"), batch_size
 
     def __call__(self, batch: dict) -> dict:
-        return _timed(batch, lambda s, d: encode_shard(s, d, self.sae, self.batch_size)["rows"])
+        with torch_threads(self.threads):
+            return _timed(batch, lambda s, d: encode_shard(s, d, self.sae, self.batch_size)["rows"])
 
 def _timed(batch, work) -> dict:
     "Run `work(src, dst)` on each shard of a batch; rows, start and end time (epoch seconds) of each."
