@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
+import math
+import random
 import json
 import os
 import sqlite3
@@ -22,11 +25,11 @@ __all__ = ['BASE_URL_ENV', 'MODEL_ENV', 'API_KEY_ENV', 'OPENAI_KEY_ENV', 'OPENAI
            'EMBED_MODEL_ENV', 'ENV_VARS', 'OPENAI_URL', 'DEFAULT_EMBED_MODEL', 'NO_KEY', 'LOCAL_PREFIX',
            'DEFAULT_LOCAL_MODEL', 'LOCAL_INSTALL', 'HOW_TO_CONFIGURE', 'is_local_spec', 'is_openai_url', 'LLMSettings',
            'resolve_settings', 'openai_client', 'LLMError', 'chat', 'LLM', 'AnswerStore', 'local_name', 'smollm2_file',
-           'local_source', 'load_local_model', 'chat_text', 'LocalLLM', 'get_llm']
+           'local_source', 'load_local_model', 'chat_text', 'LocalLLM', 'lora_train', 'get_llm']
 
 # %% ../nbs/05_llm.ipynb #96ad1877
 from .core import (InputError, MissingDependencyError, NotConfiguredError, UniverseTBDError, data_dir, get_device,
-                              require)
+                              require, torch_threads)
 
 # %% ../nbs/05_llm.ipynb #ab698977
 BASE_URL_ENV = "UNIVERSETBD_LLM_BASE_URL"
@@ -466,15 +469,70 @@ class LocalLLM:
         kw = dict(max_new_tokens=max_new_tokens, pad_token_id=pad, eos_token_id=eos or None)
         kw.update(do_sample=True, temperature=temperature, top_p=1.0, top_k=0) if temperature > 0 else \
             kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        dev, prev = next(net.parameters()).device, torch.get_num_threads()
-        if self.threads: torch.set_num_threads(self.threads)
-        try:
-            with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []), torch.inference_mode():
-                torch.manual_seed(self.seed)
-                ids = net.generate(**{k: v.to(dev) for k, v in enc.items()}, **kw)
-        finally:
-            if self.threads: torch.set_num_threads(prev)
+        dev = next(net.parameters()).device
+        with torch_threads(self.threads), torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []), torch.inference_mode():
+            torch.manual_seed(self.seed)
+            ids = net.generate(**{k: v.to(dev) for k, v in enc.items()}, **kw)
         return [tok.decode(r[enc["input_ids"].shape[1]:], skip_special_tokens=True).strip() for r in ids]
+
+# %% ../nbs/05_llm.ipynb #982053a8
+def _lora_row(tokenizer, prompt: str, target: str, max_length, max_prompt_tokens, special_tokens: bool):
+    "(token ids, labels) of one example: the prompt's labels are -100 (no loss)."
+    p = tokenizer(prompt, add_special_tokens=special_tokens)["input_ids"] if (prompt or special_tokens) else []
+    if max_prompt_tokens is not None: p = p[len(p) - min(len(p), max_prompt_tokens):]
+    t = tokenizer(target, add_special_tokens=False)["input_ids"]
+    ids, labels = p + t, [-100] * len(p) + t
+    return (ids[:max_length], labels[:max_length]) if max_length else (ids, labels)
+
+def lora_train(model, # a transformers causal LM (copied: its own weights never change)
+               tokenizer, # its tokenizer
+               examples, # (prompt, target) pairs; the loss is on the target's tokens ("" prompt: the whole text)
+               steps: int = 200, # optimiser steps
+               r: int = 8, # LoRA rank
+               target_modules=("q_proj", "v_proj"), # the layers adapted
+               lr: float = 1e-3, # AdamW learning rate
+               batch_size: int = 4, # examples per step (drawn without replacement within a step)
+               max_length: int | None = None, # tokens per example, prompt and target together (longer: cut at the end)
+               max_prompt_tokens: int | None = None, # tokens kept from the end of each prompt
+               special_tokens: bool = False, # let the tokenizer add its special tokens (e.g. BOS) to the prompt
+               seed: int = 0, # seed of the adapter's initialisation and of the batches
+               threads: int | None = None, # torch CPU threads while training (`core.torch_threads`)
+               callback=None, # callback(step, loss) after each step
+              ):
+    "A LoRA (peft) fine-tune of a copy of `model` on (prompt, target) pairs; returns the peft model in eval mode."
+    import torch
+    peft = require("peft", pip="peft", feature="LoRA fine-tuning (STEER experts, the judge's adversary)")
+    examples = [(str(p), str(t)) for p, t in examples if str(t).strip()]
+    if not examples: raise InputError("lora_train needs at least one (prompt, target) example with a non-empty target")
+    for n, v in (("steps", steps), ("r", r), ("batch_size", batch_size)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise InputError(f"{n} must be an integer >= 1, got {v!r}")
+    for n, v in (("max_length", max_length), ("max_prompt_tokens", max_prompt_tokens)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise InputError(f"{n} must be an integer >= 1 or None, got {v!r}")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise InputError(f"lr must be a number > 0, got {lr!r}")
+    with torch.random.fork_rng(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)     # peft asks transformers a deprecated question
+        torch.manual_seed(seed)
+        net = peft.get_peft_model(copy.deepcopy(model), peft.LoraConfig(
+            r=r, lora_alpha=2 * r, lora_dropout=0.0, target_modules=list(target_modules), task_type="CAUSAL_LM"))
+    rows = [_lora_row(tokenizer, p, t, max_length, max_prompt_tokens, special_tokens) for p, t in examples]
+    rng, pad = random.Random(seed), tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=lr)
+    dev = next(net.parameters()).device
+    net.train()
+    with torch_threads(threads):
+        for step in range(steps):
+            batch = rng.sample(rows, min(batch_size, len(rows)))
+            n = max(len(ids) for ids, _ in batch)
+            x = torch.tensor([ids + [pad] * (n - len(ids)) for ids, _ in batch])
+            y = torch.tensor([lab + [-100] * (n - len(lab)) for _, lab in batch])
+            mask = torch.tensor([[1] * len(ids) + [0] * (n - len(ids)) for ids, _ in batch])
+            loss = net(input_ids=x.to(dev), attention_mask=mask.to(dev), labels=y.to(dev)).loss
+            if not torch.isfinite(loss): raise InputError(f"the LoRA loss became {loss.item()} at step {step}: lower lr= (now {lr})")
+            opt.zero_grad(); loss.backward(); opt.step()
+            if callback is not None: callback(step, loss.item())
+    return net.eval()
 
 # %% ../nbs/05_llm.ipynb #35ddabd6
 def get_llm(spec=None, # "local" / "local:<model>", an endpoint's model name, a chat model, or None: from the environment

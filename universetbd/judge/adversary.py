@@ -5,17 +5,15 @@
 # %% ../../nbs/judge/03_adversary.ipynb #6606f501
 from __future__ import annotations
 
-import copy
 import random
 import re
-import warnings
 
 # %% auto #0
 __all__ = ['ADVERSARY_SYSTEM', 'ADVERSARY_USER', 'BENIGN_SYSTEM', 'BENIGN_USER', 'THEMES', 'BENIGN_THEMES', 'clean_prompt',
            'SeedAdversary', 'LLMAdversary', 'lora_finetune']
 
 # %% ../../nbs/judge/03_adversary.ipynb #391af5df
-from ..core import InputError, require, seed_everything
+from ..core import InputError
 from .data import POLICY, load_seed
 
 # %% ../../nbs/judge/03_adversary.ipynb #034091ee
@@ -147,39 +145,11 @@ def lora_finetune(llm, # a `LocalLLM` (its weights are copied, never changed)
                   max_prompt_tokens: int = 64, # prompt tokens kept before each target (the end: the request and the reply's start)
                  ):
     "A new `LocalLLM` whose model is a LoRA-fine-tuned copy of `llm`'s, trained to reply `target` to (system, user)."
-    import torch
-    peft = require("peft", "peft", "LoRA fine-tuning of the adversary")
-    from universetbd.llm import LocalLLM, chat_text
-    seed_everything(seed)
+    from universetbd.llm import LocalLLM, chat_text, lora_train
     tok = llm.tokenizer
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # peft asks transformers a deprecated question
-        net = peft.get_peft_model(copy.deepcopy(llm.net), peft.LoraConfig(r=r, lora_alpha=2 * r, target_modules=["q_proj", "v_proj"],
-                                                                           task_type=peft.TaskType.CAUSAL_LM))
-    opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=lr)
-    rng = random.Random(seed)
-    net.train()
-    prev = torch.get_num_threads()
-    if llm.threads: torch.set_num_threads(llm.threads)
-    try: _lora_steps(net, tok, opt, rng, examples, steps, max_prompt_tokens)
-    finally: torch.set_num_threads(prev)
-    net.eval()
+    pairs = [(chat_text(tok, [{"role": "system", "content": system}, {"role": "user", "content": user}]), target + (tok.eos_token or ""))
+             for system, user, target in examples]
+    net = lora_train(llm.net, tok, pairs, steps=steps, lr=lr, r=r, batch_size=4, max_prompt_tokens=max_prompt_tokens,
+                     seed=seed, threads=llm.threads)
     return LocalLLM(net, tokenizer=tok, temperature=llm.temperature, seed=llm.seed, threads=llm.threads, cache=False,
                     max_new_tokens=llm.max_new_tokens)
-
-def _lora_steps(net, tok, opt, rng, examples, steps, max_prompt_tokens):
-    import torch
-    from universetbd.llm import chat_text
-    for _ in range(steps):
-        batch = rng.sample(examples, min(4, len(examples)))
-        ids, labels = [], []
-        for system, user, target in batch:
-            prompt = tok(chat_text(tok, [{"role": "system", "content": system}, {"role": "user", "content": user}]), add_special_tokens=False)["input_ids"]
-            ans = tok(target + (tok.eos_token or ""), add_special_tokens=False)["input_ids"]
-            prompt = prompt[-max_prompt_tokens:]
-            ids.append(prompt + ans); labels.append([-100] * len(prompt) + ans)
-        L = max(map(len, ids)); pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-        x = torch.tensor([i + [pad] * (L - len(i)) for i in ids]); y = torch.tensor([l + [-100] * (L - len(l)) for l in labels])
-        mask = torch.tensor([[1] * len(i) + [0] * (L - len(i)) for i in ids])
-        loss = net(input_ids=x.to(net.device), attention_mask=mask.to(net.device), labels=y.to(net.device)).loss
-        opt.zero_grad(); loss.backward(); opt.step()

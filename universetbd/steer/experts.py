@@ -4,11 +4,11 @@
 
 # %% ../../nbs/steer/02_experts.ipynb #0bd10e2f
 from __future__ import annotations
-import copy, math, random
+import copy
 from dataclasses import dataclass
 from pathlib import Path
-import torch
-from ..core import InputError, MissingDependencyError
+from ..core import InputError, require
+from ..llm import lora_train
 from .processor import check_same_vocab
 
 # %% auto #0
@@ -67,11 +67,6 @@ def load_base(name: str = "smollm2", # "smollm2" (offline GGUF), a Hugging Face 
     llm = LocalLLM(name, cache=False, **({"device": device} if device else {})).load()
     return llm.net, llm.tokenizer
 
-def _peft():
-    try: import peft
-    except ImportError as e: raise MissingDependencyError("LoRA experts need peft: pip install 'universetbd[steer]' (or pip install peft)") from e
-    return peft
-
 def lora_expert(base_model, # the base causal LM (copied; the original stays the base branch)
                 tokenizer, # its tokenizer
                 texts, # the real domain examples
@@ -87,34 +82,12 @@ def lora_expert(base_model, # the base causal LM (copied; the original stays the
                 callback=None, # callback(step, loss) after each step
                ) -> Expert:
     "A LoRA fine-tune of (a copy of) `base_model` on `texts`, as an `Expert` whose base is `base_model`."
-    peft = _peft()
     texts = [str(t) for t in texts if str(t).strip()]
     if not texts: raise InputError("lora_expert needs at least one non-empty training text")
-    for n, v in (("steps", steps), ("r", r), ("batch_size", batch_size), ("max_length", max_length)):
-        if not (isinstance(v, int) and v >= 1): raise InputError(f"{n} must be an integer >= 1, got {v!r}")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0): raise InputError(f"lr must be a number > 0, got {lr!r}")
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = peft.get_peft_model(copy.deepcopy(base_model), peft.LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0,
-                                    target_modules=list(target_modules), task_type="CAUSAL_LM"))
-    rng, pad = random.Random(seed), tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     eos = tokenizer.eos_token or ""
-    data = [f"{instruction} {t}{eos}" if instruction else f"{t}{eos}" for t in texts]
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
-    model.train()
-    for step in range(steps):
-        batch = [data[rng.randrange(len(data))] for _ in range(batch_size)]
-        rows = [tokenizer(b, add_special_tokens=True)["input_ids"][:max_length] for b in batch]
-        n = max(len(x) for x in rows)
-        ids = torch.tensor([x + [pad] * (n - len(x)) for x in rows])
-        mask = torch.tensor([[1] * len(x) + [0] * (n - len(x)) for x in rows])
-        labels = ids.masked_fill(mask == 0, -100)
-        dev = next(model.parameters()).device
-        loss = model(input_ids=ids.to(dev), attention_mask=mask.to(dev), labels=labels.to(dev)).loss
-        if not torch.isfinite(loss): raise InputError(f"the LoRA loss became {loss.item()} at step {step}: lower lr= (now {lr})")
-        opt.zero_grad(); loss.backward(); opt.step()
-        if callback is not None: callback(step, loss.item())
-    model.eval()
+    data = [("", f"{instruction} {t}{eos}" if instruction else f"{t}{eos}") for t in texts]   # the loss on every token
+    model = lora_train(base_model, tokenizer, data, steps=steps, r=r, target_modules=target_modules, lr=lr,
+                       batch_size=batch_size, max_length=max_length, special_tokens=True, seed=seed, callback=callback)
     if save_to is not None: model.save_pretrained(str(save_to))
     return Expert(model, tokenizer, base=base_model, name="lora")
 
@@ -123,7 +96,7 @@ def load_lora_expert(base_model, # the base the adapter was trained on (copied)
                      path, # the folder `lora_expert(save_to=)` wrote
                     ) -> Expert:
     "The `Expert` of a saved LoRA adapter on (a copy of) `base_model`."
-    peft = _peft()
+    peft = require("peft", pip="peft", feature="LoRA experts (pip install 'universetbd[steer]')")
     if not Path(path, "adapter_config.json").exists():
         raise InputError(f"{path} holds no LoRA adapter (no adapter_config.json): pass the folder given to lora_expert(save_to=)")
     model = peft.PeftModel.from_pretrained(copy.deepcopy(base_model), str(path)).eval()
