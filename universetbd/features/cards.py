@@ -139,11 +139,11 @@ def brief(self: FeatureAtlas, feature, # the feature index
             "top": [{"title": self.titles[d], "act": _num(a)} for d, a in zip(st.top_docs[f][:n_top], st.top_acts[f][:n_top]) if d >= 0]}
 
 # %% ../../nbs/features/04_cards.ipynb #d0d2fc18
-SORTS = ("density", "score", "family", "feature")
+SORTS = ("density", "score", "clean", "family", "feature")
 
 @patch
 def search(self: FeatureAtlas, query: str = "", # words that must all occur in the label, or "#<feature>"
-           sort: str = "density", # "density" (densest first), "score" (F1 then r), "family", "feature"
+           sort: str = "density", # "density" (densest first), "score" (F1 then r), "clean" (clean first, then by score), "family", "feature"
           ) -> list[int]:
     "Feature indices matching `query`, in the explorer's `sort` order."
     if sort not in SORTS: raise InputError(f"sort must be one of {SORTS}, got {sort!r}")
@@ -156,7 +156,9 @@ def search(self: FeatureAtlas, query: str = "", # words that must all occur in t
     if not len(feats): return []
     d = self.stats.density[feats]
     if sort == "density": key = np.lexsort((feats, -d))
-    elif sort == "score": key = np.lexsort((feats, -np.nan_to_num(self.r[feats], nan=-9), -np.nan_to_num(self.f1[feats], nan=-9)))
+    elif sort in ("score", "clean"):
+        key = [feats, -np.nan_to_num(self.r[feats], nan=-9), -np.nan_to_num(self.f1[feats], nan=-9)]
+        key = np.lexsort(key + [~self.clean[feats]] if sort == "clean" else key)
     elif sort == "family":
         fam = self.family_of[feats]; parent = np.array([f in self._parent_of for f in feats])
         key = np.lexsort((feats, -d, ~parent, np.where(fam < 0, np.iinfo(np.int64).max, fam)))
@@ -308,7 +310,7 @@ class FeatureExplorer(Widget):
 
     def __init__(self, atlas: FeatureAtlas, # the data (`FeatureAtlas`)
                  query: str = "", # initial search
-                 sort: str = "density", # "density", "score", "family" or "feature"
+                 sort: str = "density", # "density", "score", "clean", "family" or "feature"
                  page_size: int = 12, # cards per page
                  title: str = "", # heading
                 ):
