@@ -12,5 +12,6 @@ from .stats import FeatureStats, FeatureStatsConfig, feature_stats
 from .labels import offline_labels, score_labels, LLMLabeller, save_labels, load_labels
 from .families import FamilyConfig, FeatureFamilies, feature_families
 from .cards import FeatureAtlas, FeatureCard, FeatureExplorer, build_atlas
+from . import site as _site  # adds FeatureAtlas.export_site
 
 _all_ = ["FeatureStats", "FeatureStatsConfig", "feature_stats", "offline_labels", "score_labels", "LLMLabeller", "save_labels", "load_labels", "FamilyConfig", "FeatureFamilies", "feature_families", "FeatureAtlas", "FeatureCard", "FeatureExplorer", "build_atlas"]
