@@ -12,7 +12,8 @@ import warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SORTS', 'FeatureAtlas', 'synthetic_atlas', 'card_html', 'FeatureCard', 'FeatureExplorer', 'build_atlas']
+__all__ = ['SORTS', 'FeatureAtlas', 'synthetic_atlas', 'card_html', 'FeatureCard', 'FeatureExplorer', 'build_atlas',
+           'atlas_from_labels']
 
 # %% ../../nbs/features/04_cards.ipynb #f8d90977
 import numpy as np
@@ -435,6 +436,16 @@ def build_atlas(codes, # `SparseCodes` of the corpus (from `universetbd.sae.topk
             pred = EmbeddingPredictor(embeddings, embedder, tail=_SCORING["tail"], n_ref=_SCORING["n_ref"], seed=_SCORING["seed"])
             table = score_labels(st, labels, pred, n_label=_SCORING["n_label"], n_score=_SCORING["n_score"])
         if lab_path is not None: save_labels(table, lab_path)
+    return atlas_from_labels(st, df, table, min_clean)
+
+def atlas_from_labels(stats: FeatureStats, # per-feature statistics (`feature_stats`)
+                      corpus, # the corpus the codes came from
+                      table: pd.DataFrame, # labels by feature: `label`, and `r`, `f1`, `clean` when scored
+                      min_clean: int = 20, # below this many clean features, families use all active features (with a warning)
+                     ) -> FeatureAtlas:
+    "A `FeatureAtlas` of labelled features, with the families of the clean ones (`build_atlas`'s last step)."
+    st = stats
+    if "label" not in table: raise InputError(f"the label table has no 'label' column (columns: {list(table.columns)})")
     use = None
     if "clean" in table:
         clean = table["clean"].fillna(False).astype(bool)
@@ -445,4 +456,4 @@ def build_atlas(codes, # `SparseCodes` of the corpus (from `universetbd.sae.topk
             warnings.warn(f"only {n_clean} features are clean, fewer than min_clean={min_clean}: the families are built "
                           f"from all {n_active} active features instead (pass a lower min_clean to use the clean ones)")
     fams = feature_families(st, use, labels=table["label"])
-    return FeatureAtlas(st, df, table, fams)
+    return FeatureAtlas(st, corpus, table, fams)
