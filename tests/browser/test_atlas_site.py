@@ -21,6 +21,7 @@ def site(tmp_path_factory):
     import universetbd.features.site  # noqa: F401  (adds FeatureAtlas.export_site)
     atlas = synthetic_atlas(hostile=True)
     atlas.labels[3], atlas.labels[5] = LONG, RTL
+    atlas.df["text"] = atlas.df["title"] + ". " + atlas.df["text"]   # snippets start with the title, as real ones do
     atlas.df.loc[0, "title"] = atlas.titles[0] = "T" * 4000   # a title that is one 4,000-character word
     xy = np.random.default_rng(0).normal(size=(len(atlas.df), 2))
     folder = tmp_path_factory.mktemp("site") / "atlas site"   # a space in the path, as in "My Documents"
@@ -102,13 +103,21 @@ def test_site_offline(browser, site):
     p.ex.locator(f'.utbd-fx-card[data-feature="{f}"]').click()
     card = p.detail(f)
     expect(card.locator(".utbd-fc-label")).to_have_text(str(atlas.labels[f]))
-    assert card.locator(".utbd-fc-doc").count() >= 1 and card.locator(".utbd-fc-hist rect").count() >= 1
+    assert card.locator(".utbd-fc-hist rect").count() >= 1
+    top = card.locator(".utbd-fc-col > .utbd-fc-doc")
+    assert top.locator(".utbd-fc-doc-title").all_inner_texts() == [d["title"] for d in atlas.card(f)["top"]]
+    assert top.locator(".utbd-fc-snippet").all_inner_texts() == [d["snippet"] for d in atlas.card(f)["top"]]
     link = card.locator(".utbd-fc-similar .utbd-fc-link").first
     g = int(link.get_attribute("data-feature"))
     link.click()
     p.detail(g)
     p.ex.locator(".utbd-fc-back").click()
     p.detail(f)
+    p.ex.locator(".utbd-fx-close").click()   # closing the card drops the fragment
+    expect(p.ex.locator(".utbd-fx-detail")).to_be_hidden()
+    assert p.page.evaluate("location.hash") == ""
+    p.page.go_back()   # the browser's back button goes through the fragments: the similar feature's card
+    p.detail(g)
 
     # the family tree: a family's parent opens its card, which lists the children
     p.ex.locator(".utbd-fx-view-tree").click()

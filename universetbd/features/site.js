@@ -143,10 +143,11 @@ function utbdSiteAtlas(meta) {
     const chunk = Math.floor(f / meta.card_chunk);
     const data = await utbdSiteData(`cards-${utbdSitePad(chunk)}`);
     const c = data.cards[f - chunk * meta.card_chunk];
-    // the join of universetbd.features.site.unpack_card: document rows [doc, id, title, year, snippet], related [feature, value]
+    // the join of universetbd.features.site.unpack_card: document rows [doc, id, title, year, snippet] (or
+    // [..., rest, 1] for a snippet that starts with the title), related features [feature, value]
     const doc = (r) => {
-      const [d, id, title, year, snippet] = data.docs[r.d];
-      const out = { doc: d, title, year, snippet };
+      const [d, id, title, year, rest, cut] = data.docs[r.d];
+      const out = { doc: d, title, year, snippet: cut ? title + rest : rest };
       if (id !== null) out.id = id;
       if (r.act !== undefined) out.act = r.act;
       return out;
@@ -307,6 +308,8 @@ async function utbdSiteStart(el) {
   await show();
   renderExplorer({ model, el: featuresPane });
   featuresPane.querySelector(".utbd-fx-toolbar")?.after(docsBox);
+  const searchBox = featuresPane.querySelector(".utbd-fx-search");
+  if (searchBox) searchBox.placeholder = "Search labels and document titles (or #123)…";
   const select = (f) => {
     showTab("features");
     model.set("selected", f);

@@ -37,7 +37,7 @@ def js_data(name: str, # the file's name, e.g. "cards-0003"
     s = s.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return f"UTBD_SITE_DATA({json.dumps(name)},{s});\n"
 
-# %% ../../nbs/features/06_site.ipynb #5b80ca91
+# %% ../../nbs/features/06_site.ipynb #d61c2b60
 _DOC_KEYS = ("doc", "id", "title", "year", "snippet")
 _RELATED = ("similar", "dissimilar", "cooc")
 
@@ -49,7 +49,9 @@ def pack_cards(cards: list, # dicts from `FeatureAtlas.card`
         i = pos.get(d["doc"])
         if i is None:
             i = pos[d["doc"]] = len(table)
-            table.append([d.get(k) for k in _DOC_KEYS])
+            row = [d.get(k) for k in _DOC_KEYS]
+            if d["title"] and d["snippet"].startswith(d["title"]): row[-1:] = [d["snippet"][len(d["title"]):], 1]
+            table.append(row)
         return {"d": i, "act": d["act"]} if "act" in d else {"d": i}
     out = []
     for c in cards:
@@ -66,7 +68,9 @@ def unpack_card(data: dict, # a file's `{docs, cards}` from `pack_cards`
     "The card at position `i`, as `FeatureAtlas.card` returned it (what `site.js` does in the page)."
     c = data["cards"][i]
     def doc(r):
-        d = {k: v for k, v in zip(_DOC_KEYS, data["docs"][r["d"]]) if k != "id" or v is not None}
+        row = data["docs"][r["d"]]
+        d = {k: v for k, v in zip(_DOC_KEYS, row) if k != "id" or v is not None}
+        if len(row) > len(_DOC_KEYS): d["snippet"] = d["title"] + d["snippet"]   # the title was cut from its start
         return {**d, "act": r["act"]} if "act" in r else d
     return dict(c, top=[doc(r) for r in c["top"]], zero=[doc(r) for r in c["zero"]],
                 quantiles=[dict(q, docs=[doc(r) for r in q["docs"]]) for q in c["quantiles"]],
