@@ -172,13 +172,13 @@ Open index.html in a browser (double-click it; no server, network or install nee
 on any static web host. index.html#feature-12 opens feature 12. assets/ holds the page's code and styles, data/ the atlas.
 """
 
-# %% ../../nbs/features/06_site.ipynb #676a14b8
-def _summary(self: FeatureAtlas) -> str:
-    st = self.stats
-    alive, fams = int((st.n_active > 0).sum()), len(self.families.table) if self.families is not None else 0
-    scored = int(np.isfinite(self.f1).sum())
-    parts = [f"{self.n_features:,} features ({alive:,} active", f"{int(self.clean.sum()):,} clean)" if scored else "labels not scored)",
-             f"{len(self.df):,} documents", f"{fams:,} families"]
+# %% ../../nbs/features/06_site.ipynb #7c2b9f28
+def _summary(atlas: FeatureAtlas) -> str:
+    st = atlas.stats
+    alive, fams = int((st.n_active > 0).sum()), len(atlas.families.table) if atlas.families is not None else 0
+    scored = int(np.isfinite(atlas.f1).sum())
+    parts = [f"{atlas.n_features:,} features ({alive:,} active", f"{int(atlas.clean.sum()):,} clean)" if scored else "labels not scored)",
+             f"{len(atlas.df):,} documents", f"{fams:,} families"]
     return parts[0] + (", " if scored else "; ") + parts[1] + " · " + " · ".join(parts[2:])
 
 @patch
@@ -204,6 +204,7 @@ def export_site(self: FeatureAtlas, folder, # the site's folder: created, or rep
     density = self.search("", "density")
     card_files, brief_files, doc_files = chunks(n, cards_per_file), chunks(n, briefs_per_file), chunks(N, docs_per_file)
     mapd = None if landscape is None else map_data(self, landscape)   # checked before anything is written
+    rows = self.doc_rows(codes, n_doc_features)
     bar = progress(total=len(card_files) + len(brief_files) + len(doc_files) + 3, desc="exporting site", unit="file",
                    disable=None if show_progress is None else not show_progress)
     with bar, atomic_dir(folder, expected=SITE_ENTRIES) as tmp:
@@ -223,7 +224,6 @@ def export_site(self: FeatureAtlas, folder, # the site's folder: created, or rep
         for i, r in enumerate(card_files): write(f"cards-{i:04d}", pack_cards([self.card(f) for f in r]))
         fams = self.tree()
         write("tree", {"families": fams, "why": "" if fams else self.no_families_reason()})
-        rows = self.doc_rows(codes, n_doc_features)
         for i, r in enumerate(doc_files): write(f"docs-{i:04d}", rows[r.start:r.stop])
         if mapd is not None: write("map", mapd)
         else: bar.update()
