@@ -3,6 +3,7 @@
 its URL fragment and shows the map; hostile and long text stays text that fits. Every request the page makes is
 recorded and must stay inside the site's folder; console errors fail the test. (Firefox is not installed on the
 build machines: the site uses classic scripts, DOM calls and standard CSS only, nothing Chromium-specific.)"""
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -172,4 +173,15 @@ def test_site_link_to_a_feature(browser, site):
     p.page.evaluate("location.hash = '#feature-99999'")
     expect(p.page.locator(".utbd-site-status")).to_contain_text("no feature 99999")
     p.check_clean()
+    p.ctx.close()
+
+
+def test_site_missing_data_file_says_so(browser, site, tmp_path):
+    atlas, index = site
+    broken = tmp_path / "copy"
+    shutil.copytree(index.parent, broken)
+    (broken / "data" / "cards-0000.js").unlink()   # a folder copied in part
+    p = Page(browser, broken / "index.html", "#feature-0")
+    expect(p.ex.locator(".utbd-fx-detail .utbd-error")).to_contain_text("could not read data/cards-0000.js")
+    assert not [e for e in p.errors if "pageerror" in e] and not p.dialogs
     p.ctx.close()
