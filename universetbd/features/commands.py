@@ -112,7 +112,7 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
 # %% ../../nbs/features/05_commands.ipynb #79521dde
 class _TableLabels:
     "A labeller answering with a saved label table, so `build_atlas` scores it (and caches the scores under its content)."
-    def __init__(self, labels, path):
+    def __init__(self, labels): # the labels, a Series by feature
         self.labels = labels
         self.cache_key = "labels-file:" + hashlib.sha256(pd.util.hash_pandas_object(labels).to_numpy().tobytes()
                                                          + labels.astype(str).str.cat(sep="\0").encode()).hexdigest()[:16]
@@ -168,7 +168,7 @@ def cmd_site(args) -> dict:
             what = "offline labels" if table is None else f"the labels of {labels_path}"
             say(args, f"feature statistics, {what}{', their held-out scores' if X is not None else ''} and families")
             atlas = build_atlas(codes, sae, corpus, embeddings=X, cache_dir=sae_dir, min_clean=args.min_clean,
-                                labeller=None if table is None else _TableLabels(table["label"], labels_path))
+                                labeller=None if table is None else _TableLabels(table["label"]))
     for w in notes: say(args, f"note: {w.message}")
     landscape = None
     if method != "none":
