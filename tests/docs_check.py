@@ -327,6 +327,8 @@ def execute_all(notebooks, out_dir=DEFAULT_OUT, workers: int = 2, timeout: int =
     """Execute and render `notebooks` with `workers` processes; the tour (the longest) starts first."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if (nbs / "images").is_dir():  # images the pages link to (../images/x.png), as the docs site serves them
+        shutil.copytree(nbs / "images", out_dir / "images", dirs_exist_ok=True)
     home = Path(home) if home else Path(tempfile.mkdtemp(prefix="utbd-docs-home-"))
     order = sorted(notebooks, key=lambda p: (p.stem != "tour", -p.stat().st_size))
     results = {}

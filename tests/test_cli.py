@@ -80,6 +80,17 @@ def test_pipeline(papers):
     codes = np.load(d / "sae" / "codes.npz")
     assert codes["indices"].shape == (40, 4) and int(codes["n_latents"]) == 64
 
+    # the atlas as a site from the files above (codes.npz and labels.parquet of `stats`; labels scored with -e)
+    p = cli("site", d / "sae", "-c", d / "corpus.parquet", "-e", d / "emb.npy", "-o", d / "site", "--map", "pca",
+            "--json", "--quiet", check=0)
+    res = json.loads(p.stdout)
+    assert res["features"] == 64 and res["documents"] == 40 and res["map"] == "pca" and p.stderr == ""
+    assert Path(res["index"]) == d / "site" / "index.html" and (d / "site" / "data" / "map.js").is_file()
+    atlas_js = (d / "site" / "data" / "atlas.js").read_text()
+    assert atlas_js.startswith('UTBD_SITE_DATA("atlas",') and '"doc_features":"codes"' in atlas_js
+    p = cli("site", d / "sae", "-c", d / "corpus.parquet", "-o", d / "site", "--map", "pca", check=3)
+    assert "give -e EMB" in p.stderr
+
 
 def test_usage_errors_exit_2(papers):
     assert cli("--help", check=0).stdout.startswith("usage: universetbd")

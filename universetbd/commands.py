@@ -192,6 +192,7 @@ COMMANDS = {  # command -> (the module whose `register(subparsers)` adds it, its
     "train-sae": ("universetbd.sae.commands", "train a top-k sparse autoencoder on embeddings"),
     "encode": ("universetbd.scale.commands", "encode embeddings into SAE codes shards (in one process or on Ray)"),
     "stats": ("universetbd.scale.commands", "feature statistics (and offline labels) of a trained SAE"),
+    "site": ("universetbd.features.commands", "export a feature atlas as a standalone site that opens offline"),
     "circuits": ("universetbd.circuits.commands", "offline circuit discovery (discrete-SAE method)"),
     "grokking": ("universetbd.grokking.commands", "offline grokking experiments"),
     "vision": ("universetbd.vision.commands", "image-classification sweeps: models x techniques x seeds (resumable)"),

@@ -62,6 +62,8 @@ def test_feature_explorer(notebook):
     nb.screenshot("feature_explorer_family_page2", root)
     sort.select_option("score")
     _assert_kernel_order(nb, root, 5, query="", sort="score", page=0, page_size=8)
+    sort.select_option("clean")
+    _assert_kernel_order(nb, root, 5, query="", sort="clean", page=0, page_size=8)
     sort.select_option("family")
     search = root.locator(".utbd-fx-search")
     search.press_sequentially("neural", delay=40)

@@ -19,4 +19,6 @@ __getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
     "cards": ["FeatureAtlas", "FeatureCard", "FeatureExplorer", "build_atlas"],
 })
 
+from . import site as _site  # imported with the family: it adds FeatureAtlas.export_site
+
 _all_ = ["FeatureStats", "FeatureStatsConfig", "feature_stats", "offline_labels", "score_labels", "LLMLabeller", "save_labels", "load_labels", "FamilyConfig", "FeatureFamilies", "feature_families", "FeatureAtlas", "FeatureCard", "FeatureExplorer", "build_atlas"]

@@ -12,7 +12,8 @@ import warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SORTS', 'FeatureAtlas', 'synthetic_atlas', 'card_html', 'FeatureCard', 'FeatureExplorer', 'build_atlas']
+__all__ = ['SORTS', 'FeatureAtlas', 'synthetic_atlas', 'card_html', 'FeatureCard', 'FeatureExplorer', 'build_atlas',
+           'atlas_from_labels']
 
 # %% ../../nbs/features/04_cards.ipynb #f8d90977
 import numpy as np
@@ -139,11 +140,11 @@ def brief(self: FeatureAtlas, feature, # the feature index
             "top": [{"title": self.titles[d], "act": _num(a)} for d, a in zip(st.top_docs[f][:n_top], st.top_acts[f][:n_top]) if d >= 0]}
 
 # %% ../../nbs/features/04_cards.ipynb #d0d2fc18
-SORTS = ("density", "score", "family", "feature")
+SORTS = ("density", "score", "clean", "family", "feature")
 
 @patch
 def search(self: FeatureAtlas, query: str = "", # words that must all occur in the label, or "#<feature>"
-           sort: str = "density", # "density" (densest first), "score" (F1 then r), "family", "feature"
+           sort: str = "density", # "density" (densest first), "score" (F1 then r), "clean" (clean first, then by score), "family", "feature"
           ) -> list[int]:
     "Feature indices matching `query`, in the explorer's `sort` order."
     if sort not in SORTS: raise InputError(f"sort must be one of {SORTS}, got {sort!r}")
@@ -156,7 +157,9 @@ def search(self: FeatureAtlas, query: str = "", # words that must all occur in t
     if not len(feats): return []
     d = self.stats.density[feats]
     if sort == "density": key = np.lexsort((feats, -d))
-    elif sort == "score": key = np.lexsort((feats, -np.nan_to_num(self.r[feats], nan=-9), -np.nan_to_num(self.f1[feats], nan=-9)))
+    elif sort in ("score", "clean"):
+        key = [feats, -np.nan_to_num(self.r[feats], nan=-9), -np.nan_to_num(self.f1[feats], nan=-9)]
+        key = np.lexsort(key + [~self.clean[feats]] if sort == "clean" else key)
     elif sort == "family":
         fam = self.family_of[feats]; parent = np.array([f in self._parent_of for f in feats])
         key = np.lexsort((feats, -d, ~parent, np.where(fam < 0, np.iinfo(np.int64).max, fam)))
@@ -308,7 +311,7 @@ class FeatureExplorer(Widget):
 
     def __init__(self, atlas: FeatureAtlas, # the data (`FeatureAtlas`)
                  query: str = "", # initial search
-                 sort: str = "density", # "density", "score", "family" or "feature"
+                 sort: str = "density", # "density", "score", "clean", "family" or "feature"
                  page_size: int = 12, # cards per page
                  title: str = "", # heading
                 ):
@@ -433,6 +436,16 @@ def build_atlas(codes, # `SparseCodes` of the corpus (from `universetbd.sae.topk
             pred = EmbeddingPredictor(embeddings, embedder, tail=_SCORING["tail"], n_ref=_SCORING["n_ref"], seed=_SCORING["seed"])
             table = score_labels(st, labels, pred, n_label=_SCORING["n_label"], n_score=_SCORING["n_score"])
         if lab_path is not None: save_labels(table, lab_path)
+    return atlas_from_labels(st, df, table, min_clean)
+
+def atlas_from_labels(stats: FeatureStats, # per-feature statistics (`feature_stats`)
+                      corpus, # the corpus the codes came from
+                      table: pd.DataFrame, # labels by feature: `label`, and `r`, `f1`, `clean` when scored
+                      min_clean: int = 20, # below this many clean features, families use all active features (with a warning)
+                     ) -> FeatureAtlas:
+    "A `FeatureAtlas` of labelled features, with the families of the clean ones (`build_atlas`'s last step)."
+    st = stats
+    if "label" not in table: raise InputError(f"the label table has no 'label' column (columns: {list(table.columns)})")
     use = None
     if "clean" in table:
         clean = table["clean"].fillna(False).astype(bool)
@@ -443,4 +456,4 @@ def build_atlas(codes, # `SparseCodes` of the corpus (from `universetbd.sae.topk
             warnings.warn(f"only {n_clean} features are clean, fewer than min_clean={min_clean}: the families are built "
                           f"from all {n_active} active features instead (pass a lower min_clean to use the clean ones)")
     fams = feature_families(st, use, labels=table["label"])
-    return FeatureAtlas(st, df, table, fams)
+    return FeatureAtlas(st, corpus, table, fams)

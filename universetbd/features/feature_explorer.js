@@ -13,7 +13,8 @@ function renderExplorer({ model, el }) {
   search.setAttribute("aria-label", "search feature labels");
   search.value = model.get("query");
   const sort = h("select", "fx-sort");
-  [["density", "sort: density"], ["score", "sort: score"], ["family", "sort: family"], ["feature", "sort: feature #"]]
+  [["density", "sort: density"], ["score", "sort: score"], ["clean", "sort: clean first"], ["family", "sort: family"],
+    ["feature", "sort: feature #"]]
     .forEach(([v, t]) => {
       const o = h("option", "", t);
       o.value = v;

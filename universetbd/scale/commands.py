@@ -16,7 +16,7 @@ from ..commands import (DEVICE_HELP, add_command, config_from_args, device_optio
                                   output_option, ray_options, read_corpus, read_embeddings, say)
 from ..core import InputError
 from ..features.commands import cmd_stats as stats_from_embeddings, read_stats_corpus, stats_summary
-from ..features.commands import register as register_stats
+from ..features.commands import stats_parser
 from ..features.stats import FeatureStatsConfig
 
 # %% ../../nbs/scale/03_commands.ipynb #307a54a7
@@ -154,7 +154,7 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
     device_option(p, help=DEVICE_HELP + "; without --ray")
     ray_options(p)
 
-    p = register_stats(subparsers)
+    p = stats_parser(subparsers)
     g = p.add_argument_group("codes shards (instead of -e)")
     g.add_argument("--codes", metavar="DIR", help="instead of -e: a folder of codes shards (`universetbd encode`), reduced shard by "
                    "shard to exactly the same statistics (memory bounded by --max-entries, not by the corpus)")
