@@ -428,7 +428,7 @@ def sae_grads(sae: TopKSAE, # the model (its dead-latent counter is updated when
             ed = F.embedding_bag(a_idx, D, per_sample_weights=F.relu(a_raw), mode="sum") + diff  # e_hat - e, e = x - x_hat
             es = _sq_dev(diff, reduce)                                     # e = -diff: the same squared deviations
             aux = (ed.pow(2).sum() / es).nan_to_num(0)
-            ge = ed * torch.where(es > 0, 2 * cfg.auxk_coef / es, 0)       # dL/de_hat (0 if e is constant, as autograd)
+            ge = ed * torch.where(es > 0, 2 * cfg.auxk_coef / es, 0)       # dL/de_hat (0 if e is constant: no finite AuxK loss)
             sel, raw, G = torch.cat([idx, a_idx], 1), torch.cat([v_raw, a_raw], 1), torch.cat([G, ge])
     with _phase("sae.backward"): _sparse_backward(sae, xc, sel, raw, G, project_decoder)
     return dict(loss=nm + cfg.auxk_coef * aux, nmse=nm, auxk_loss=aux, indices=idx, values=vx)
