@@ -16,11 +16,27 @@ Both sides use the same Adam implementation in each comparison, and the run repo
 default choice, foreach on CUDA and the for-loop on CPU, what SAELens's trainer uses). The out-of-the-box pairing
 (ours fused, SAELens default) is printed too, labelled as such; the like-for-like ratios are the ones to quote.
 
+Our side marks the same latents dead as the SAELens side's `dead_neuron_mask` and keeps them dead
+(`fire_threshold=inf`, so firing never resets a counter), so both sides compute the AuxK loss on every step.
+
+Beside each of our figures the run prints the floor, timed alone in the same rounds on the same tensors:
+the encoder's forward GEMM plus its dense weight-gradient GEMM (`z = (x - b) W_enc^T + b_lat` and
+`G^T (x - b)` with a dense (B, n) `G`), and the forward GEMM alone. It also prints where the time of our
+step goes: the named `torch.profiler` ranges of `sae_step` (encode GEMM, top-k, decode, AuxK, backward,
+decoder-gradient projection, clip, optimizer, renormalisation), over a few extra steps with the profiler on.
+
+OpenMP threads: by default the run sets `OMP_WAIT_POLICY=PASSIVE` for both sides (before torch loads). On a
+machine shared with other jobs, OpenMP's default of spinning after each parallel region makes every
+small parallel operation wait for a time slice (an int32 sort of 98k keys took 164 ms instead of 0.8 ms
+with 2 threads under load); figures then mostly measure the load. `--omp-wait-policy default` keeps
+the library default. The policy is printed in the header.
+
 The run also checks interoperability: an SAE saved by universetbd is loaded with
 `sae_lens.SAE.load_from_disk` and must reproduce our reconstructions.
 
     python benchmarks/sae_train_speed.py                    # both configurations, CPU
     python benchmarks/sae_train_speed.py --configs small --rounds 5 --device cuda
+    python benchmarks/sae_train_speed.py --no-saelens       # ours, the floor and the profile only (no venv)
 """
 from __future__ import annotations
 
@@ -161,7 +177,8 @@ class Ours:
         torch.manual_seed(0)
         self.torch, self.dev = torch, device
         self.X = torch.from_numpy(np.load(data)).to(device)
-        self.sae = TopKSAE(d_in=d, n_latents=n, k=k, auxk=2 * k).to(device)._fix_layout()
+        # fire_threshold=inf: no counter is ever reset, so the first n_dead latents stay dead (as SAELens's fixed mask)
+        self.sae = TopKSAE(d_in=d, n_latents=n, k=k, auxk=2 * k, fire_threshold=float("inf")).to(device)._fix_layout()
         self.sae.pre_bias.data = self.X[:10_000].median(0).values
         # the same optimizer construction as the SAELens side (ADAM[adam]); "fused" is what make_optimizer ships
         self.opt = torch.optim.Adam(self.sae.parameters(), lr=LR, betas=(0.9, 0.999), **ADAM[adam])
@@ -175,10 +192,44 @@ class Ours:
             self.sae.stats_last_nonzero.zero_(); self.sae.stats_last_nonzero[: self.n_dead] = 10**9   # same dead set
             if self.dev != "cpu": torch.cuda.synchronize()
             t0 = time.perf_counter()
-            sae_step(self.sae, self.opt, x)
+            r = sae_step(self.sae, self.opt, x)
             if self.dev != "cpu": torch.cuda.synchronize()
             times.append(time.perf_counter() - t0)
+        self.auxk_loss = r["auxk_loss"]
         return times
+
+    def profile(self, steps=3):
+        "Milliseconds per step in each named phase of sae_step (torch.profiler ranges 'sae.*'), and the step total."
+        from torch.profiler import profile, ProfilerActivity
+        acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if self.dev != "cpu" else [])
+        with profile(activities=acts) as p:
+            t = self.run(steps)
+        phases = {e.key: e.cpu_time_total / 1e3 / steps for e in p.key_averages() if e.key.startswith("sae.")}
+        return phases, 1e3 * sum(t) / steps
+
+
+class Floor:
+    "The encoder's forward GEMM and its dense weight-gradient GEMM, alone, on the same tensors as our step."
+    def __init__(self, ours: Ours):
+        torch, sae = ours.torch, ours.sae
+        self.torch, self.dev = torch, ours.dev
+        with torch.no_grad():
+            self.W, self.b = sae.encoder.weight.detach().clone(), sae.latent_bias.detach().clone()
+            self.xc = ours.X[:BATCH] - sae.pre_bias.detach()
+            self.G = torch.randn(BATCH, self.W.shape[0], device=ours.dev)   # a dense (B, n) gradient
+
+    def run(self, steps):
+        torch, fwd, both = self.torch, [], []
+        for _ in range(steps):
+            if self.dev != "cpu": torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            torch.addmm(self.b, self.xc, self.W.t())
+            if self.dev != "cpu": torch.cuda.synchronize()
+            t1 = time.perf_counter()
+            torch.mm(self.G.t(), self.xc)
+            if self.dev != "cpu": torch.cuda.synchronize()
+            fwd.append(t1 - t0); both.append(time.perf_counter() - t0)
+        return fwd, both
 
 
 def check_interop(worker, tmp):
@@ -196,6 +247,21 @@ def check_interop(worker, tmp):
                       idx=str(tmp / "idx.npy"))
 
 
+PHASES = ["sae.encode", "sae.topk", "sae.decode", "sae.auxk", "sae.backward", "sae.decoder_projection", "sae.clip",
+          "sae.optimizer", "sae.renormalise"]
+
+
+def print_profile(name, ours, steps=3):
+    "Where the time of our step goes: ms per step in each named phase, and its share of the profiled step."
+    phases, total = ours.profile(steps)
+    print(f"  profile of {name} ({steps} steps, profiler on; step {total:.1f} ms):")
+    for p in PHASES + sorted(set(phases) - set(PHASES)):
+        if p in phases: print(f"    {p[4:]:20s} {phases[p]:8.1f} ms  {phases[p] / total:6.1%}")
+    rest = total - sum(phases.values())
+    print(f"    {'(between phases)':20s} {rest:8.1f} ms  {rest / total:6.1%}")
+    return {p[4:]: phases[p] for p in phases}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", default="small,large", help="comma list of: " + ", ".join(CONFIGS))
@@ -204,53 +270,75 @@ def main():
     ap.add_argument("--dead-fraction", type=float, default=0.1, help="fraction of latents marked dead (AuxK active)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-sparse-saelens", action="store_true", help="skip SAELens's use_sparse_activations mode")
+    ap.add_argument("--no-saelens", action="store_true", help="time only our step and the floor (no SAELens venv)")
     ap.add_argument("--adam", default="fused,default", help="comma list of Adam variants, each used by both sides: "
                     + ", ".join(ADAM))
+    ap.add_argument("--omp-wait-policy", default="PASSIVE", choices=["PASSIVE", "ACTIVE", "default"],
+                    help="OMP_WAIT_POLICY for both sides (default PASSIVE; 'default' leaves it unset)")
+    ap.add_argument("--profile-steps", type=int, default=3, help="steps profiled per configuration (0: no profile)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker: return saelens_worker()
+    if a.omp_wait_policy != "default":
+        if "torch" in sys.modules: raise SystemExit("OMP_WAIT_POLICY must be set before torch loads")
+        os.environ["OMP_WAIT_POLICY"] = a.omp_wait_policy      # read once by OpenMP; the SAELens worker inherits it
 
     import numpy as np, torch
     os.environ.setdefault("UNIVERSETBD_PROGRESS", "0")
     adams = a.adam.split(",")
     if not adams or any(x not in ADAM for x in adams):
         raise SystemExit(f"--adam takes a comma list of {', '.join(ADAM)}, got {a.adam!r}")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device {a.device}, batch {BATCH}, "
-          f"dead fraction {a.dead_fraction}, {a.rounds} rounds x {a.steps} steps per side, Adam: {', '.join(adams)}")
-    worker = Worker(ensure_venv())
-    modes = [f"{m}[{x}]" for m in ["saelens"] + ([] if a.no_sparse_saelens else ["saelens_sparse"]) for x in adams]
+          f"dead fraction {a.dead_fraction}, {a.rounds} rounds x {a.steps} steps per side, Adam: {', '.join(adams)}, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}, load average at start "
+          f"{load[0]:.1f} on {os.cpu_count()} CPUs")
+    worker = None if a.no_saelens else Worker(ensure_venv())
+    modes = [] if a.no_saelens else [f"{m}[{x}]" for m in ["saelens"] + ([] if a.no_sparse_saelens else ["saelens_sparse"])
+                                     for x in adams]
     results = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            print("interop: SAELens loads our save ->", check_interop(worker, tmp))
+            if worker: print("interop: SAELens loads our save ->", check_interop(worker, tmp))
             for name in a.configs.split(","):
                 d, n, k = CONFIGS[name]
                 g = torch.Generator().manual_seed(0)
                 X = torch.nn.functional.normalize(torch.randn(4 * BATCH, d, generator=g), dim=1).numpy()
                 np.save(tmp / f"{name}.npy", X)
                 info = worker.ask(cmd="setup", d=d, n=n, k=k, data=str(tmp / f"{name}.npy"),
-                                  dead_fraction=a.dead_fraction, device=a.device, adam=adams)
+                                  dead_fraction=a.dead_fraction, device=a.device, adam=adams) if worker else {}
                 ours = {}
                 for x in adams:
                     try: ours[f"universetbd[{x}]"] = Ours(tmp / f"{name}.npy", d, n, k, a.dead_fraction, a.device, x)
                     except (RuntimeError, TypeError) as e: print(f"  universetbd[{x}]: cannot build on {a.device}: {e}")
+                floor = Floor(next(iter(ours.values())))
                 for o in ours.values(): o.run(1)                       # warm-up
+                floor.run(1)
                 run_modes = []
                 for m in modes:
                     r = worker.ask(cmd="run", mode=m, steps=1)
                     if "error" in r: print(f"  {m}: fails on {a.device}: {r['error']}")
                     else: run_modes.append(m)
-                times = {m: [] for m in list(ours) + run_modes}
+                times = {m: [] for m in list(ours) + run_modes + ["floor: forward GEMM", "floor: forward + weight-gradient GEMMs"]}
                 for _ in range(a.rounds):
                     for m, o in ours.items(): times[m] += o.run(a.steps)
+                    f1, f2 = floor.run(a.steps)
+                    times["floor: forward GEMM"] += f1; times["floor: forward + weight-gradient GEMMs"] += f2
                     for m in run_modes: times[m] += worker.ask(cmd="run", mode=m, steps=a.steps)["times"]
                 med = {m: float(np.median(t)) for m, t in times.items()}
-                print(f"\n{name}: d={d}, n={n}, k={k} (sae-lens {info['version']})")
+                print(f"\n{name}: d={d}, n={n}, k={k}" + (f" (sae-lens {info['version']})" if info else "")
+                      + f"; load average now {os.getloadavg()[0]:.1f}")
                 for m, t in med.items():
-                    print(f"  {m:24s} {t * 1000:8.1f} ms/step (min {min(times[m]) * 1000:7.1f})  "
+                    print(f"  {m:40s} {t * 1000:8.1f} ms/step (min {min(times[m]) * 1000:7.1f})  "
                           f"{BATCH / t:9.0f} embeddings/s")
+                f_fwd, f_both = med["floor: forward GEMM"], med["floor: forward + weight-gradient GEMMs"]
                 row = {"config": name, "d": d, "n": n, "k": k, **{f"{m}_ms": med[m] * 1000 for m in med}}
+                for m, o in ours.items():
+                    assert o.auxk_loss > 0, f"{m}: the AuxK loss was not computed"
+                    print(f"  {m}: {med[m] / f_both:.2f}x the floor (forward + weight-gradient GEMMs), "
+                          f"{med[m] / f_fwd:.2f}x the forward GEMM alone")
+                    row[f"{m}_vs_floor"] = med[m] / f_both
                 for x in adams:   # like for like: the same Adam implementation on both sides
                     ref, theirs = f"universetbd[{x}]", [m for m in run_modes if m.endswith(f"[{x}]")]
                     if ref not in med or not theirs: continue
@@ -258,11 +346,14 @@ def main():
                         print(f"  ratio (Adam {x:7s}) {m:24s} / universetbd {med[m] / med[ref]:.2f}x")
                     row[f"ratio_vs_best_saelens_adam_{x}"] = min(med[m] for m in theirs) / med[ref]
                 if "universetbd[fused]" in med and "saelens[default]" in med:   # out of the box: not like for like
-                    print(f"  ratio as shipped (ours fused Adam, SAELens trainer's default Adam): "
-                          f"{med['saelens[default]'] / med['universetbd[fused]']:.2f}x")
+                    row["ratio_as_shipped"] = med["saelens[default]"] / med["universetbd[fused]"]
+                    print(f"  ratio as shipped (ours fused Adam, SAELens trainer's default Adam): {row['ratio_as_shipped']:.2f}x")
+                if a.profile_steps:
+                    m = "universetbd[fused]" if "universetbd[fused]" in ours else next(iter(ours))
+                    row["profile_ms"] = print_profile(m, ours[m], a.profile_steps)
                 results.append(row)
     finally:
-        worker.close()
+        if worker: worker.close()
     print("\nsummary:", json.dumps(results))
 
 

@@ -45,6 +45,13 @@ def test_baseline_matches_feature_stats():
     np.testing.assert_array_equal(b["dissimilar"], st.dissimilar)
     J = st.cooc_jaccard; ok = J > 0
     A = codes_csr((idx, val, n)).toarray() > 0
+    Cd = A.T.astype(int) @ A.astype(int); dg = np.diag(Cd)
+    Jd = Cd / np.maximum(dg[:, None] + dg[None, :] - Cd, 1); np.fill_diagonal(Jd, 0)   # the dense Jaccard matrix
+    for f in range(n):  # most co-occurring features: the largest positive Jaccard indices, with their values
+        want = np.sort(Jd[f][Jd[f] > 0])[::-1][:J.shape[1]]
+        np.testing.assert_allclose(J[f][ok[f]], want, rtol=1e-6)
+        np.testing.assert_allclose(Jd[f, st.cooc_top[f][ok[f]]], want, rtol=1e-6)
+        assert (st.cooc_top[f][~ok[f]] == -1).all()
     for f in range(n):  # zero documents: distinct, and the feature is really zero there
         z = b["zero"][f][b["zero"][f] >= 0]
         assert len(z) == 10 and len(set(z)) == 10 and not A[z, f].any()

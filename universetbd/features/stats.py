@@ -239,13 +239,10 @@ def cooccurrence(A: sp.csr_matrix, # codes as CSR (N, n)
 def _cooc_top(C: sp.csr_matrix, m: int):
     "Most co-occurring other features by Jaccard index C_ij / (C_ii + C_jj - C_ij)."
     d = C.diagonal().astype(np.float64)
-    n = C.shape[0]
-    rows = np.repeat(np.arange(n), np.diff(C.indptr)); keep = (rows != C.indices) & (C.data > 0)
-    off = sp.csr_matrix((C.data[keep], C.indices[keep], np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=n))])),
-                        shape=C.shape)
-    rows = rows[keep]
-    jac = off.data / np.maximum(d[rows] + d[off.indices] - off.data, 1)
-    return _top_per_row(off, jac.astype(np.float32), m)
+    rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+    jac = C.data / np.maximum(d[rows] + d[C.indices] - C.data, 1)
+    jac[rows == C.indices] = 0   # not its own partner: `_top_per_row` keeps positive scores only (no copy of C without its diagonal)
+    return _top_per_row(C, jac.astype(np.float32), m)
 
 # %% ../../nbs/features/01_stats.ipynb #ddf3ac6e
 def decoder_neighbours(W_dec, # decoder (d, n)

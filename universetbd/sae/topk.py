@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['WEIGHTS_FILE', 'CFG_FILE', 'META_FILE', 'AUTHORS_REPO', 'TopKSAEConfig', 'nmse', 'TopKSAE', 'sae_loss', 'sae_step',
-           'make_optimizer', 'RowSource', 'fingerprint', 'evaluate_nmse', 'train_sae', 'SparseCodes', 'encode_corpus',
-           'parse_checkpoint_name', 'load_authors_checkpoint', 'from_hub']
+__all__ = ['WEIGHTS_FILE', 'CFG_FILE', 'META_FILE', 'AUTHORS_REPO', 'TopKSAEConfig', 'nmse', 'TopKSAE', 'sae_loss', 'sae_grads',
+           'sae_step', 'make_optimizer', 'RowSource', 'fingerprint', 'evaluate_nmse', 'train_sae', 'SparseCodes',
+           'encode_corpus', 'parse_checkpoint_name', 'load_authors_checkpoint', 'from_hub']
 
 # %% ../../nbs/sae/01_topk.ipynb #2f1815c5
 import numpy as np
@@ -105,7 +105,7 @@ class TopKSAE(nn.Module):
             nn.init.xavier_uniform_(w)
             w /= w.norm(dim=0, keepdim=True)
             self.decoder.weight.data = _column_major(w)
-            self.encoder.weight.data = w.t().clone()
+            self.encoder.weight.data = w.t().contiguous()   # (n, d) row-major, as its sparse gradient is written
 
     W_enc = property(lambda self: self.encoder.weight, doc="Encoder weight (n, d).")
     W_dec = property(lambda self: self.decoder.weight, doc="Decoder weight (d, n); column j is feature j's direction.")
@@ -121,9 +121,10 @@ class TopKSAE(nn.Module):
         return self.stats_last_nonzero > self.cfg.dead_steps
 
     def _fix_layout(self):
-        "Restore the column-major decoder layout (after `.to()`, loading, or user edits)."
+        "Restore the column-major decoder and row-major encoder layouts (after `.to()`, loading, or user edits)."
         if not self.decoder.weight.t().is_contiguous():
             self.decoder.weight.data = _column_major(self.decoder.weight.data)
+        if not self.encoder.weight.is_contiguous(): self.encoder.weight.data = self.encoder.weight.data.contiguous()
         return self
 
     @torch.no_grad()
@@ -208,22 +209,31 @@ class TopKSAE(nn.Module):
         return self.decode_sparse(*self.encode_topk(x))
 
 # %% ../../nbs/sae/01_topk.ipynb #974ff421
-def _transposed_csr(flat_idx, flat_rows, flat_vals, n, R):
-    "The (n, R) CSR matrix with `flat_vals` at (flat_idx, flat_rows): S^T of a row-sparse (R, n) matrix."
-    order = flat_idx.argsort()
+def _by_latent(flat_idx, # (nnz,) latent of each selected entry
+               n: int, # number of latents
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Entries grouped by latent: (order (nnz,), CSR row pointers (n + 1,)); within a latent, entries keep their order."
+    # int32 keys: torch's CPU sort of int64 keys was 2-300x slower here (2 threads); stable: the same sums on any thread count
+    order = flat_idx.to(torch.int32).argsort(stable=True)
     crow = torch.zeros(n + 1, dtype=torch.long, device=flat_idx.device)
     crow[1:] = torch.bincount(flat_idx, minlength=n).cumsum(0)
+    return order, crow
+
+def _csr(crow, cols, vals, shape):
+    "A CSR tensor from its parts, unchecked (the callers build them consistent)."
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # "sparse CSR support is in beta"
-        return torch.sparse_csr_tensor(crow, flat_rows[order], flat_vals[order], (n, R), check_invariants=False)
+        return torch.sparse_csr_tensor(crow, cols, vals, shape, check_invariants=False)
+
+def _transposed_csr(flat_idx, flat_rows, flat_vals, n, R):
+    "The (n, R) CSR matrix with `flat_vals` at (flat_idx, flat_rows): S^T of a row-sparse (R, n) matrix."
+    order, crow = _by_latent(flat_idx, n)
+    return _csr(crow, flat_rows[order], flat_vals[order], (n, R))
 
 def _row_csr(idx, vals, n):
     "The (B, n) CSR matrix holding `vals` (B, m) at columns `idx` (B, m)."
     B, m = idx.shape
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return torch.sparse_csr_tensor(torch.arange(0, B * m + 1, m, device=idx.device), idx.reshape(-1),
-                                       vals.reshape(-1).contiguous(), (B, n), check_invariants=False)
+    return _csr(torch.arange(0, B * m + 1, m, device=idx.device), idx.reshape(-1), vals.reshape(-1).contiguous(), (B, n))
 
 class _SparseEncoderGrad(torch.autograd.Function):
     "Selected pre-activations `zsel = (xc @ W^T + b)[rows, idx]` with a sparse backward pass."
@@ -276,12 +286,32 @@ def _bags(*idx_blocks):
     return torch.cat(flat), torch.cat(offs), torch.cat(bags)
 
 # %% ../../nbs/sae/01_topk.ipynb #60d246a9
+def _sq_dev(x, reduce=None):
+    "Sum of squared deviations of `x` (B, d) from the batch mean (with `reduce`: the global batch's, all-reduced)."
+    if reduce is None: return (x - x.mean(0)).pow(2).sum()
+    s = reduce(torch.cat([x.sum(0), x.new_tensor([len(x)])]))
+    return reduce((x - s[:-1] / s[-1]).pow(2).sum())
+
 def _nmse_share(x_hat, x, reduce):
     "This rank's share of the global batch's NMSE: its squared error over the global batch's variance (all-reduced)."
-    with torch.no_grad():
-        s = reduce(torch.cat([x.sum(0), x.new_tensor([len(x)])]))
-        ss = reduce((x - s[:-1] / s[-1]).pow(2).sum())
+    with torch.no_grad(): ss = _sq_dev(x, reduce)
     return (x_hat - x).pow(2).sum() / ss
+
+def _update_dead_counter(sae, idx, v_raw, reduce=None):
+    "Add one step to every latent's counter and reset those in a top-k above `fire_threshold` anywhere in the (global) batch."
+    c = sae.stats_last_nonzero
+    fired = torch.zeros_like(c).scatter_add_(0, idx.reshape(-1), (v_raw > sae.cfg.fire_threshold).reshape(-1).to(c.dtype))
+    if reduce is not None: reduce(fired)      # the same counters on every rank
+    c.mul_(1 - fired.clamp(max=1)).add_(1)
+
+def _aux_topk(z_pre: torch.Tensor, # (B, n) pre-activations
+              dead: torch.Tensor, # (n,) bool: the dead latents
+              auxk: int, # latents kept per row
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    "The top `auxk` pre-activations among the dead latents only: (values (B, a), latents (B, a)), a = min(auxk, number dead)."
+    cols = dead.nonzero().squeeze(1)
+    v, j = z_pre.index_select(1, cols).topk(min(auxk, len(cols)), dim=-1)
+    return v, cols[j]
 
 def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when `update_stats`)
              x: torch.Tensor, # a batch of embeddings (B, d), already on the model's device
@@ -295,15 +325,11 @@ def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when 
     with torch.no_grad():
         z_pre = torch.addmm(sae.latent_bias, xc, sae.encoder.weight.t())   # (B, n), the one dense product
         v_raw, idx = z_pre.topk(cfg.k, dim=-1)
-        if update_stats:
-            fired = torch.zeros_like(sae.stats_last_nonzero).scatter_add_(
-                0, idx.reshape(-1), (v_raw > cfg.fire_threshold).reshape(-1).to(sae.stats_last_nonzero.dtype))
-            if reduce is not None: reduce(fired)      # fired anywhere in the global batch: the same counters on every rank
-            sae.stats_last_nonzero.mul_(1 - fired.clamp(max=1)).add_(1)
+        if update_stats: _update_dead_counter(sae, idx, v_raw, reduce)
         dead = sae.dead_mask()
         use_aux = cfg.use_auxk and bool(dead.any())
-        if use_aux:
-            a_raw, a_idx = (z_pre * dead).topk(cfg.auxk, dim=-1)   # live latents masked to 0, as the authors
+        if use_aux and sparse: a_raw, a_idx = _aux_topk(z_pre, dead, cfg.auxk)
+        elif use_aux: a_raw, a_idx = (z_pre * dead).topk(cfg.auxk, dim=-1)   # live latents masked to 0, as the authors
     if sparse:
         sel_idx = torch.cat([idx, a_idx], 1) if use_aux else idx
         sel = torch.cat([v_raw, a_raw], 1) if use_aux else v_raw
@@ -330,17 +356,103 @@ def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when 
         aux = x.new_zeros(()); loss = nm
     return dict(loss=loss, nmse=nm.detach(), auxk_loss=aux.detach(), indices=idx, values=F.relu(v_raw))
 
+# %% ../../nbs/sae/01_topk.ipynb #890cff61
+_phase = torch.profiler.record_function   # a named range of the training step, seen by torch.profiler
+
+def _grad_buffer(p: torch.Tensor) -> torch.Tensor:
+    "`p.grad`, allocated once with `p`'s layout and then reused (every step overwrites it)."
+    if p.grad is None or p.grad.shape != p.shape or p.grad.stride() != p.stride(): p.grad = torch.zeros_like(p)
+    return p.grad
+
+def _spmm_into(out: torch.Tensor, S: torch.Tensor, dense: torch.Tensor):
+    "`out = S @ dense` for a sparse CSR `S`, written in place on CPU."
+    if out.device.type == "cpu": torch.addmm(out, S, dense, beta=0, out=out)
+    else: out.copy_(S @ dense)
+
+# %% ../../nbs/sae/01_topk.ipynb #db22749e
+def _sparse_backward(sae: TopKSAE, # the model: its four `.grad`s are overwritten
+                     xc: torch.Tensor, # (B, d) inputs minus the pre-bias
+                     sel: torch.Tensor, # (B, m) selected latents: the top k, then the AuxK ones
+                     raw: torch.Tensor, # (B, m) their pre-activations
+                     G: torch.Tensor, # (B or 2B, d) dL/dx_hat (rows 0..B-1), then dL/de_hat (rows B..2B-1)
+                     project: bool = False, # also remove from each decoder column's gradient its component along the column
+                    ):
+    "Every parameter's gradient from the selected entries only (see the equations above)."
+    (B, m), n, k, dev = sel.shape, sae.n_latents, sae.cfg.k, sel.device
+    D = sae.decoder.weight.t()                                              # (n, d) W_dec^T, contiguous
+    bag = (torch.arange(B, device=dev)[:, None] + B * (torch.arange(m, device=dev) >= k)).reshape(-1)  # row of G per entry
+    flat = sel.reshape(-1)
+    order, crow = _by_latent(flat, n)
+    lat, bag, z = flat[order], bag[order], F.relu(raw).reshape(-1)[order]  # entries grouped by latent from here on
+    gv = torch.ops.aten._embedding_bag_per_sample_weights_backward(      # gv[e] = G[bag[e]] . D[lat[e]]: each row of D
+        G, D, lat, torch.arange(0, B * m, m, device=dev), bag, 0, -1)     # is read once, for all its entries in a row
+    gz = gv * (z > 0)                                                      # through the ReLU
+    _spmm_into(_grad_buffer(sae.encoder.weight), _csr(crow, bag % B, gz, (n, B)), xc)
+    g_dec, S_dec = _grad_buffer(sae.decoder.weight).t(), _csr(crow, bag, z, (n, len(G)))
+    if project:                    # g_j . w_j = sum over j's entries of z gv: the projection costs one pass, not three
+        c = torch.zeros(n, dtype=G.dtype, device=dev).index_add_(0, lat, z * gv)
+        if dev.type == "cpu": torch.mul(D, -c[:, None], out=g_dec); torch.addmm(g_dec, S_dec, G, out=g_dec)
+        else: g_dec.copy_(S_dec @ G).addcmul_(D, c[:, None], value=-1)
+    else: _spmm_into(g_dec, S_dec, G)
+    g_lat = _grad_buffer(sae.latent_bias).zero_().index_add_(0, lat, gz)
+    torch.sub(G[:B].sum(0), g_lat @ sae.encoder.weight, out=_grad_buffer(sae.pre_bias))
+
+# %% ../../nbs/sae/01_topk.ipynb #4291a94d
+@torch.no_grad()
+def sae_grads(sae: TopKSAE, # the model (its dead-latent counter is updated when `update_stats`)
+              x: torch.Tensor, # a batch of embeddings (B, d), already on the model's device
+              update_stats: bool = True, # update `stats_last_nonzero` (training) or not
+              reduce=None, # data-parallel: a sum all-reduce over ranks (`x` is then this rank's slice of the batch)
+              project_decoder: bool = False, # remove from each decoder column's gradient its component along the column
+             ) -> dict:
+    "The loss of `sae_loss` with its gradients written into each parameter's `.grad` (replacing them), without autograd."
+    cfg, k = sae.cfg, sae.cfg.k
+    D, b_pre = sae.decoder.weight.t(), sae.pre_bias
+    with _phase("sae.encode"):
+        xc = x - b_pre
+        z_pre = torch.addmm(sae.latent_bias, xc, sae.encoder.weight.t())   # (B, n), the one dense product
+    with _phase("sae.topk"):
+        v_raw, idx = z_pre.topk(k, dim=-1)
+        if update_stats: _update_dead_counter(sae, idx, v_raw, reduce)
+        dead = sae.dead_mask()
+    with _phase("sae.decode"):
+        vx = F.relu(v_raw)
+        diff = F.embedding_bag(idx, D, per_sample_weights=vx, mode="sum") + b_pre - x   # x_hat - x
+        ss = _sq_dev(x, reduce)
+        nm = diff.pow(2).sum() / ss
+        G = diff * (2 / ss)                                                # dL/dx_hat
+    aux, sel, raw = x.new_zeros(()), idx, v_raw
+    if cfg.use_auxk and bool(dead.any()):
+        with _phase("sae.auxk"):
+            a_raw, a_idx = _aux_topk(z_pre, dead, cfg.auxk)
+            ed = F.embedding_bag(a_idx, D, per_sample_weights=F.relu(a_raw), mode="sum") + diff  # e_hat - e, e = x - x_hat
+            es = _sq_dev(diff, reduce)                                     # e = -diff: the same squared deviations
+            aux = (ed.pow(2).sum() / es).nan_to_num(0)
+            ge = ed * torch.where(es > 0, 2 * cfg.auxk_coef / es, 0)       # dL/de_hat (0 if e is constant: no finite AuxK loss)
+            sel, raw, G = torch.cat([idx, a_idx], 1), torch.cat([v_raw, a_raw], 1), torch.cat([G, ge])
+    with _phase("sae.backward"): _sparse_backward(sae, xc, sel, raw, G, project_decoder)
+    return dict(loss=nm + cfg.auxk_coef * aux, nmse=nm, auxk_loss=aux, indices=idx, values=vx)
+
 # %% ../../nbs/sae/01_topk.ipynb #6e2864a7
+def _clip_grad_norm_(params, max_norm: float) -> torch.Tensor:
+    "`nn.utils.clip_grad_norm_`; on CPU it skips the multiplication by 1.0 when the norm is already below `max_norm`."
+    params = [p for p in params if p.grad is not None]
+    total = nn.utils.get_total_norm([p.grad for p in params])
+    if total.device.type != "cpu" or total.item() + 1e-6 > max_norm: nn.utils.clip_grads_with_norm_(params, max_norm, total)
+    return total
+
 def sae_step(sae: TopKSAE, # the model
              opt: torch.optim.Optimizer, # its optimiser (Adam)
              x: torch.Tensor, # a batch (B, d) on the model's device
-             sparse: bool = True, # sparse (fast) or dense (reference) gradients
+             sparse: bool = True, # sparse gradients without autograd (`sae_grads`, fast) or the dense autograd reference
              reduce=None, # data-parallel: a sum all-reduce over ranks (`x` is this rank's slice of the batch)
             ) -> dict:
     "One training step; returns the batch's `loss`, `nmse`, `auxk_loss` as floats."
-    opt.zero_grad(set_to_none=True)
-    out = sae_loss(sae, x, sparse=sparse, reduce=reduce)
-    out["loss"].backward()
+    if sparse: out = sae_grads(sae, x, reduce=reduce, project_decoder=True)   # overwrites every .grad; projected
+    else:                                                      # (linear: projecting before the all-reduce is the same)
+        opt.zero_grad(set_to_none=True)
+        out = sae_loss(sae, x, sparse=False, reduce=reduce)
+        with _phase("sae.backward"): out["loss"].backward()
     if reduce is not None:                     # sum the ranks' gradients (one buffer): every rank takes the same step
         ps = list(sae.parameters())
         flat = reduce(torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in ps]))
@@ -350,13 +462,16 @@ def sae_step(sae: TopKSAE, # the model
         figs = reduce(torch.stack([out["loss"].detach(), out["nmse"], out["auxk_loss"]]))
         out.update(loss=figs[0], nmse=figs[1], auxk_loss=figs[2])
     g = sae.decoder.weight.grad
-    if g is not None:                          # remove each column's gradient component along the column
-        wT, gT = sae.decoder.weight.data.t(), g.t()                  # (n, d) views
-        gT.addcmul_(wT, torch.linalg.vecdot(wT, gT).unsqueeze(1), value=-1)
-    if sae.cfg.grad_clip: nn.utils.clip_grad_norm_(sae.parameters(), sae.cfg.grad_clip)
-    opt.step()
-    sae.normalize_decoder_()
+    if g is not None and not sparse:           # remove each column's gradient component along the column
+        with _phase("sae.decoder_projection"):
+            wT, gT = sae.decoder.weight.data.t(), g.t()              # (n, d) views
+            gT.addcmul_(wT, torch.linalg.vecdot(wT, gT).unsqueeze(1), value=-1)
+    if sae.cfg.grad_clip:
+        with _phase("sae.clip"): _clip_grad_norm_(sae.parameters(), sae.cfg.grad_clip)
+    with _phase("sae.optimizer"): opt.step()
+    with _phase("sae.renormalise"): sae.normalize_decoder_()
     return {"loss": out["loss"].item(), "nmse": out["nmse"].item(), "auxk_loss": out["auxk_loss"].item()}
+
 
 # %% ../../nbs/sae/01_topk.ipynb #f519f2d8
 def make_optimizer(sae: TopKSAE, # the model to optimise

@@ -197,17 +197,33 @@ def apply_edits(z: torch.Tensor, # (n,) or (1, n) SAE code
 # %% ../../nbs/search/02_steering.ipynb #428e6119
 def _sae_device(sae): return sae.W_dec.device
 
-@torch.no_grad()
-def steer_sae(sae, # a TopKSAE (`encode`, `decode`)
+def _edited_code(values, indices, edits) -> dict:
+    "The edited code {latent: activation} from a top-k code (values, indices) and resolved edits (as `apply_edits`)."
+    z = {int(j): float(v) for j, v in zip(indices, values) if v != 0}
+    for ed in as_edits(edits):
+        i = int(ed.feature)
+        z[i] = ed.value if ed.op == "set" else (z.get(i, 0.0) * ed.value if ed.op == "scale" else z.get(i, 0.0) + ed.value)
+    return z
+
+def steer_sae(sae, # a TopKSAE (`encode_topk`, `decode_sparse`)
               e: torch.Tensor, # (1, d) query embedding
               edits=(), # edits with resolved feature indices
               keep_residual: bool = False, # add back the reconstruction error e - x_hat
+              code=None, # `sae.encode_topk(e)` if already known (values (1, k), indices (1, k)): skips the encoder
              ) -> tuple[torch.Tensor, torch.Tensor]:
-    "(e' = W_dec z' + b_pre, z) for the edited SAE code z' of `e`."
-    z = sae.encode(e)
-    e2 = sae.decode(apply_edits(z, edits))
-    if keep_residual: e2 = e2 + (e - sae.decode(z))
-    return e2, z
+    "(e' = W_dec z' + b_pre, z) for the edited SAE code z' of `e`; z is the dense (1, n) code of `e`."
+    v, i = sae.encode_topk(e) if code is None else code
+    z = _edited_code(v[0].tolist(), i[0].tolist(), edits)
+    D, b = sae.decoder.weight.detach().t(), sae.pre_bias.detach()          # D (n, d): row j is feature j's direction
+    if D.device.type == "cpu":   # a few rows: NumPy avoids torch's per-operation cost, which is most of the time here
+        e2 = b.numpy().copy()
+        if z: e2 += np.fromiter(z.values(), e2.dtype, len(z)) @ D.numpy()[np.fromiter(z, np.int64, len(z))]
+        e2 = torch.from_numpy(e2[None])
+    else:
+        e2 = b[None].clone()
+        if z: e2 += torch.tensor([list(z.values())], dtype=D.dtype, device=D.device) @ D[list(z)]   # (no autograd: D is detached)
+    if keep_residual: e2 = e2 + (e - sae.decode_sparse(v, i))
+    return e2, torch.zeros(1, sae.n_latents, dtype=v.dtype, device=v.device).scatter_(1, i, v)
 
 @torch.no_grad()
 def steer_direct(W_dec: torch.Tensor, # (d, n) decoder
@@ -285,6 +301,7 @@ class SteeringSearch:
             raise InputError(f"corpus has {len(frame_of(corpus))} documents but the index has {len(index)}")
         self.labels = labels if isinstance(labels, FeatureLabels) else FeatureLabels(labels, self.n_latents)
         self._embedder, self._cache, self.cache_size = embedder, OrderedDict(), cache_size
+        self._codes = OrderedDict()   # query embedding bytes -> its SAE code (values, indices)
 
     @property
     def embedder(self):
@@ -311,10 +328,21 @@ class SteeringSearch:
         return as_matrix(query, "query embedding", self.dim)
 
     @torch.no_grad()
+    def _code(self, e: np.ndarray, # (1, d) float32 query embedding
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        "The SAE code of `e` (values (1, k), indices (1, k)), computed once per embedding (cached like embeddings)."
+        key = e.tobytes()
+        code = self._codes.get(key)
+        if code is not None: self._codes.move_to_end(key); return code
+        code = self.sae.encode_topk(torch.as_tensor(e, device=_sae_device(self.sae), dtype=self.sae.W_dec.dtype))
+        self._codes[key] = code
+        while len(self._codes) > self.cache_size: self._codes.popitem(last=False)
+        return code
+
     def active_features(self, e, # (1, d) query embedding
                        ) -> list[dict]:
         "The query's active SAE features (top-k with activation > 0), strongest first, with labels."
-        v, i = self.sae.encode_topk(torch.as_tensor(e, device=_sae_device(self.sae)))
+        v, i = self._code(as_matrix(e, "query embedding", self.dim))
         v, i = v[0].cpu().numpy(), i[0].cpu().numpy()
         order = np.argsort(-v)
         return [{"index": int(i[j]), "label": self.labels.label(i[j]), "activation": float(v[j])}
@@ -342,7 +370,7 @@ class SteeringSearch:
         if mode == "plain": e2 = et
         elif mode == "sae":
             resolved = self._resolve(edits)
-            e2, _ = steer_sae(self.sae, et, resolved, self.keep_residual)
+            e2, _ = steer_sae(self.sae, et, resolved, self.keep_residual, code=self._code(e))
         else:
             up_i = None if up is None else self.labels.resolve(up)
             down_i = None if down is None else self.labels.resolve(down)
