@@ -184,7 +184,8 @@ def _zero_pick(cand, # candidates of features f0.. (rows of `_zero_candidates`)
     if len(active) > 1 and not (active[1:] >= active[:-1]).all(): active = np.sort(active)
     keys = np.arange(nf, dtype=np.int64)[:, None] * N + cand
     pos = np.searchsorted(active, keys)
-    is_active = (pos < len(active)) & (active[np.minimum(pos, len(active) - 1)] == keys)
+    is_active = ((pos < len(active)) & (active[np.minimum(pos, len(active) - 1)] == keys) if len(active)
+                 else np.zeros(keys.shape, bool))   # no active entry in these features
     o = np.argsort(cand, axis=1, kind="stable")
     sc = np.take_along_axis(cand, o, 1)
     dup_sorted = np.concatenate([np.zeros((nf, 1), bool), sc[:, 1:] == sc[:, :-1]], 1)
@@ -240,6 +241,7 @@ def cooccurrence(A: sp.csr_matrix, # codes as CSR (N, n)
 def _cooc_blocks(A: sp.csr_matrix, # codes as CSR (N, n), at most k entries per row
                  m: int, # most co-occurring features kept per feature (0: none)
                  block_cells: int = 2**21, # cells of the dense block of C counted at a time (16 MB of int64)
+                 block_keys: int = 2**24, # (document, feature) pairs counted at a time (64 MB of int32), unless one feature has more
                 ):
     """`C = B^T B` as CSR (sorted indices, int32) and, for m > 0, each feature's `m` most co-occurring others by
     Jaccard index, both from dense row blocks of C: a block of features counts, for each document it is active
@@ -256,8 +258,10 @@ def _cooc_blocks(A: sp.csr_matrix, # codes as CSR (N, n), at most k entries per 
     w, bs = n + 1, max(1, block_cells // (n + 1))
     ind, dat, nnz = [], [], []
     top = (np.full((n, m), -1, np.int32), np.zeros((n, m), np.float32))
-    for a0 in range(0, n, bs):
-        a1 = min(n, a0 + bs); e0, e1 = Ac.indptr[a0], Ac.indptr[a1]
+    a0 = 0
+    while a0 < n:   # blocks of at most bs features holding at most block_keys pairs (a single feature may hold more)
+        a1 = max(a0 + 1, min(a0 + bs, int(np.searchsorted(Ac.indptr, Ac.indptr[a0] + block_keys // max(k, 1), "right")) - 1))
+        e0, e1 = Ac.indptr[a0], Ac.indptr[a1]
         keys = np.take(P, Ac.indices[e0:e1], axis=0)   # the features of each document of each feature of the block
         keys += np.repeat(np.arange(a1 - a0, dtype=np.int32) * w, np.diff(Ac.indptr[a0:a1 + 1]))[:, None]
         cnt = np.ascontiguousarray(np.bincount(keys.ravel(), minlength=(a1 - a0) * w).reshape(a1 - a0, w)[:, :n], np.int32)
@@ -265,6 +269,7 @@ def _cooc_blocks(A: sp.csr_matrix, # codes as CSR (N, n), at most k entries per 
         nnz.append(np.diff(np.searchsorted(p, np.arange(a1 - a0 + 1) * n))); ind.append((p % n).astype(np.int32))
         dat.append(cnt.ravel()[p])
         if m: _jaccard_top(cnt, d, a0, m, top)
+        a0 = a1
     C = sp.csr_matrix((np.concatenate(dat) if dat else np.zeros(0, np.int32),
                        np.concatenate(ind) if ind else np.zeros(0, np.int32),
                        np.concatenate([[0], np.cumsum(np.concatenate(nnz) if nnz else [])]).astype(np.int64)), shape=(n, n))
