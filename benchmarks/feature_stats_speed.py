@@ -5,9 +5,10 @@ which holds the codes of the 29,627 shared arXiv abstracts), or by default a sta
 here in about a minute: a top-k SAE (n = 3072, k = 32) trained on the 3,000 shipped arXiv-sample vectors
 (all-MiniLM-L6-v2), which then encodes 29,627 noisy copies of those vectors (each a sample vector plus
 Gaussian noise of norm 0.3, renormalised). The two sides run in alternating rounds; figures are medians.
-The profile times each phase of `feature_stats` alone: the codes as CSR, the per-feature orderings and
-samples (`_block_stats`), the co-occurrence matrix C = B^T B (a sparse product, which the baseline computes
-the same way), the most co-occurring features, the decoder neighbours.
+The profile times each phase of `feature_stats` alone: the codes as CSR (and grouped by feature), the
+per-feature orderings and samples (`_block_stats`), the co-occurrence matrix C = B^T B with each feature's most
+co-occurring others (dense row blocks of C counted with one bincount each; the baseline uses the sparse
+product), the decoder neighbours.
 
     python benchmarks/feature_stats_speed.py [--rounds 3] [--codes codes.npz --sae DIR] [--threads 2]
 """
@@ -49,14 +50,13 @@ def profile(codes, W):
     cfg = S.FeatureStatsConfig()
     out, t = {}, time.perf_counter
     t0 = t(); idx, val, n = S.codes_arrays(codes); S._fingerprint(idx, val, W, cfg); out["fingerprint"] = t() - t0
-    t0 = t(); A = S.codes_csr((idx, val, n)); out["codes as CSR"] = t() - t0
+    t0 = t(); A = S.codes_csr((idx, val, n)); Ac = A.tocsc(); out["codes as CSR, CSC"] = t() - t0
     N = A.shape[0]
     t0 = t()
-    rows = np.repeat(np.arange(N, dtype=np.int32), np.diff(A.indptr))
-    S._block_stats(rows, A.indices, A.data, 0, n, n, cfg, S._zero_candidates(N, n, cfg.n_zero, np.random.default_rng(0)))
+    feats = np.repeat(np.arange(n, dtype=np.int32), np.diff(Ac.indptr))
+    S._block_stats(Ac.indices, feats, Ac.data, 0, n, n, cfg, S._zero_candidates(N, n, cfg.n_zero, np.random.default_rng(0)))
     out["per-feature orderings, samples"] = t() - t0
-    t0 = t(); C = S.cooccurrence(A); out["co-occurrence B^T B"] = t() - t0
-    t0 = t(); S._cooc_top(C, cfg.n_related); out["most co-occurring"] = t() - t0
+    t0 = t(); S._cooc_blocks(A, cfg.n_related); out["co-occurrence, most co-occurring"] = t() - t0
     t0 = t(); S.decoder_neighbours(W, cfg.n_related, cfg.chunk); out["decoder neighbours"] = t() - t0
     return out
 
