@@ -25,8 +25,13 @@ which is the same.
 
 Figures are for information; nothing asserts wall-clock times.
 
-Measured 2026-12 on the 2-core build machine (load average 11 from other jobs), synthetic codes of the 29,627
-abstracts (the real SAE's were not computed yet), 5 loads, 40 cards:
+Measured 2026-12 on the 2-core build machine (load average 7.5 from other jobs), the REAL atlas of
+`--workdir` (all-MiniLM-L6-v2 embeddings of the 29,627 abstracts, SAE n = 3,072, k = 32, its codes, scores,
+175 families, PCA map), 5 loads, 40 cards (`python benchmarks/atlas_site.py --workdir W --map pca`):
+  site:     export 5.6 s, 29.1 MB in 131 files; first view 162 ms reading 0.38 MB; card median 31 ms, max 49 ms; map 204 ms
+  one-file: export 5.2 s, 18.9 MB in 18 files;  first view 200 ms reading 1.89 MB; card median 10 ms, max 423 ms; map 153 ms
+  -> all five targets met.
+The same with model-free codes of the same shape (load average 11; the real SAE did not exist yet):
   site:     export 12.5 s, 28.1 MB in 131 files; first view 131 ms reading 0.38 MB; card median 26 ms, max 46 ms; map 142 ms
   one-file: export 10.8 s, 18.4 MB in 18 files;  first view 256 ms reading 1.88 MB; card median 5 ms, max 835 ms; map 148 ms
   -> first view x1.95 faster, x4.9 fewer bytes, first card of a file x31 faster; all five targets met.
