@@ -111,7 +111,7 @@ def find_circuit(model, # a TransformerLens 4 model (TransformerBridge)
                  null_control: bool = False, # also run on `task.null()`; the result's `.null` / `.null_selected`
                 ) -> CircuitScores:
     "Circuit discovery on `task`; `result.times` has every stage, `.selected` the circuit, `.evaluation` the metrics (or None)."
-    from universetbd.circuits.calibrated import METHODS, collect_positions
+    from universetbd.circuits.calibrated import METHODS, collect_positions, discover_calibrated
     if method not in METHODS: raise InputError(f"method must be one of {METHODS}, got {method!r}")
     config = config or DiscreteSAEConfig(l1_coeff=task.l1_coeff)
     if task.ground_truth: task.truth(model)  # fail early on heads the model does not have
@@ -122,7 +122,8 @@ def find_circuit(model, # a TransformerLens 4 model (TransformerBridge)
             acts = collect_activations(model, task.positives, task.negatives, position=position, ragged=ragged)
         else:
             acts = collect_positions(model, task.positives, task.negatives, task.positions)
-    res = discover_circuit(acts, config, method=method, calibration=calibration)
+    res = (discover_circuit(acts, config) if method == "paper" else
+           discover_calibrated(acts, method, config, calibration))
     res.times = {**sw.times, **res.times}
     res.method = method
     if method == "paper" or threshold is not None or not hasattr(res, "z"):
