@@ -71,6 +71,9 @@ def run_method(model, task, method, truth, args, patching_null=True):
     return row, res
 
 
+HEADS = {}  # per model and task: per-head exact effects and every method's scores and selection (written to heads.json)
+
+
 def bench_task(model, model_name, task, methods, args, extra_truth=None, patching_null=True):
     "Check, exact patching, then every method; rows for the table."
     t = time.perf_counter()
@@ -87,6 +90,8 @@ def bench_task(model, model_name, task, methods, args, extra_truth=None, patchin
           f"{int(truth.sum())} heads >= 5% of the gap: {[l for l, x in zip(exact.labels, truth) if x]}", flush=True)
     rows = [dict(base, method="exact patching", seconds=exact_s, cached=exact.cached, n_truth=int(truth.sum()),
                  n_selected=int(exact.selected.sum()))]
+    heads = HEADS.setdefault(f"{model_name}/{task.name}", {"n_layers": exact.n_layers, "n_heads": exact.n_heads,
+                                                          "check": chk.message, "exact_effect": exact.effect.tolist()})
     for m in methods:
         row, res = run_method(model, task, m, truth, args, patching_null)
         row.update(base, n_truth=int(truth.sum()))
@@ -95,6 +100,8 @@ def bench_task(model, model_name, task, methods, args, extra_truth=None, patchin
             ag = patching_agreement(res, exact)
             row.update(spearman=ag["spearman"], top_k_overlap=ag["top_k_overlap"], top_k=ag["k"])
         rows.append(row)
+        heads[m] = {"scores": np.asarray(res.node_scores, float).tolist(), "selected": np.asarray(res.selected, bool).tolist(),
+                    "null_selected": row["null_selected"]}
         print(f"  {m:14s} AUC {row['auc']:.3f}  selected {row['n_selected']:3d}  precision {row['precision']:.2f}  "
               f"recall {row['recall']:.2f}  null selected {row['null_selected']}  {row['seconds']:.1f}s"
               + (f" + null {row['null_seconds']:.1f}s" if row.get("null_seconds") is not None else ""), flush=True)
@@ -148,6 +155,7 @@ def main(argv=None):
         os.makedirs(args.out, exist_ok=True)
         with open(os.path.join(args.out, "rows.json"), "w") as f: json.dump(rows, f, indent=1, default=float)
         with open(os.path.join(args.out, "table.md"), "w") as f: f.write(out + "\n")
+        with open(os.path.join(args.out, "heads.json"), "w") as f: json.dump(HEADS, f)
     return rows
 
 

@@ -7,7 +7,9 @@ __all__ = ['HeadActivations', 'collect_activations', 'DiscreteSAE', 'DiscreteSAE
            'circuit_metrics', 'evaluate_scores', 'CircuitTask', 'find_circuit', 'ioi_task', 'greater_than_task',
            'docstring_task', 'InductionConfig', 'induction_model', 'induction_task', 'mean_ablation_scores',
            'HeadOverlapHeatmap', 'CalibrationConfig', 'CalibratedScores', 'PositionActivations', 'collect_positions',
-           'FAMILY', 'family_model', 'family_truth']
+           'FAMILY', 'family_model', 'family_truth', 'load_model', 'PatchingScores', 'attribution_patching',
+           'check_task', 'head_patching', 'patching_agreement', 'docstring_pairs', 'greater_than_pairs', 'ioi_pairs',
+           'task_report']
 
 # %% ../../nbs/circuits/index.ipynb #5c073b89
 from .acts import HeadActivations, collect_activations
@@ -19,5 +21,8 @@ from .baseline import mean_ablation_scores
 from .heatmap import HeadOverlapHeatmap
 from .calibrated import CalibrationConfig, CalibratedScores, PositionActivations, collect_positions
 from .zoo import FAMILY, family_model, family_truth
+from .models import load_model
+from .patching import PatchingScores, attribution_patching, check_task, head_patching, patching_agreement
+from .pairs import docstring_pairs, greater_than_pairs, ioi_pairs, task_report
 
-_all_ = ["HeadActivations", "collect_activations", "DiscreteSAE", "DiscreteSAEConfig", "CircuitScores", "discover_circuit", "circuit_metrics", "evaluate_scores", "CircuitTask", "find_circuit", "ioi_task", "greater_than_task", "docstring_task", "InductionConfig", "induction_model", "induction_task", "mean_ablation_scores", "HeadOverlapHeatmap", "CalibrationConfig", "CalibratedScores", "PositionActivations", "collect_positions", "FAMILY", "family_model", "family_truth"]
+_all_ = ["HeadActivations", "collect_activations", "DiscreteSAE", "DiscreteSAEConfig", "CircuitScores", "discover_circuit", "circuit_metrics", "evaluate_scores", "CircuitTask", "find_circuit", "ioi_task", "greater_than_task", "docstring_task", "InductionConfig", "induction_model", "induction_task", "mean_ablation_scores", "HeadOverlapHeatmap", "CalibrationConfig", "CalibratedScores", "PositionActivations", "collect_positions", "FAMILY", "family_model", "family_truth", "load_model", "PatchingScores", "attribution_patching", "check_task", "head_patching", "patching_agreement", "docstring_pairs", "greater_than_pairs", "ioi_pairs", "task_report"]

@@ -153,11 +153,14 @@ def _patch_runs(model, base, source_z, metric, idx, n_layers, n_heads, max_batch
         bar.update(1)
     return out
 
-def _z_cache(model, toks, n_layers):
+def _z_cache(model, toks, n_layers, metric=None, idx=None):
+    "z of every layer `(batch, pos, heads, d_head)`; with `metric`, also the metric values of the run."
     dev = next(model.parameters()).device
     names = [f"blocks.{l}.attn.hook_z" for l in range(n_layers)]
-    with torch.no_grad(): _, cache = model.run_with_cache(toks.to(dev), names_filter=lambda n: n in names)
-    return [cache[n].detach() for n in names]
+    with torch.no_grad(): logits, cache = model.run_with_cache(toks.to(dev), names_filter=lambda n: n in names)
+    zs = [cache[n].detach() for n in names]
+    if metric is None: return zs
+    return zs, metric(logits, torch.as_tensor(idx)).detach().double().cpu().numpy()
 
 # %% ../../nbs/circuits/12_patching.ipynb #879f0c6a
 @dataclass
@@ -313,7 +316,7 @@ def _patch_effects(method, direction, n_layers, n_heads, patched, cv, kv, gap, m
 
 # %% ../../nbs/circuits/12_patching.ipynb #7fa60f93
 def _grad_z(model, toks, metric, idx, n_layers):
-    "z of every layer and dM/dz (summed metric over the batch), each `(batch, pos, heads, d_head)`."
+    "z of every layer, dM/dz (summed metric over the batch), each `(batch, pos, heads, d_head)`, and the metric values."
     dev = next(model.parameters()).device
     eps, zs = {}, {}
     def keep(l):
@@ -325,10 +328,11 @@ def _grad_z(model, toks, metric, idx, n_layers):
     try:
         with torch.enable_grad():
             logits = model.run_with_hooks(toks.to(dev), fwd_hooks=[(f"blocks.{l}.attn.hook_z", keep(l)) for l in range(n_layers)])
-            metric(logits, torch.as_tensor(idx)).sum().backward()
+            vals = metric(logits, torch.as_tensor(idx))
+            vals.sum().backward()
     finally:
         for p, r in zip(model.parameters(), req): p.requires_grad_(r)
-    return [zs[l] for l in range(n_layers)], [eps[l].grad for l in range(n_layers)]
+    return [zs[l] for l in range(n_layers)], [eps[l].grad for l in range(n_layers)], vals.detach().double().cpu().numpy()
 
 def attribution_patching(model, # a TransformerLens 4 model
                          task, # a `CircuitTask` with paired negatives and a metric
@@ -349,15 +353,12 @@ def attribution_patching(model, # a TransformerLens 4 model
         for idx in progress(length_groups(clean, batch_size), desc="attribution patching"):
             c, k = torch.stack([clean[i] for i in idx]), torch.stack([corrupt[i] for i in idx])
             base, other = (c, k) if direction == "noising" else (k, c)
-            zb, g = _grad_z(model, base, task.metric, idx, n_layers)
-            zo = _z_cache(model, other, n_layers)
+            zb, g, vb = _grad_z(model, base, task.metric, idx, n_layers)
+            zo, vo = _z_cache(model, other, n_layers, task.metric, idx)
             # (batch, heads) per layer: sum over positions and d_head of g * (z_other - z_base)
             d = torch.cat([(g[l] * (zo[l] - zb[l])).sum((1, 3)) for l in range(n_layers)], 1).double().cpu().numpy()
             per[idx] = -d if direction == "noising" else d
-            with torch.no_grad():
-                dev = next(model.parameters()).device
-                cv[idx] = task.metric(model(c.to(dev)), torch.as_tensor(idx)).double().cpu().numpy()
-                kv[idx] = task.metric(model(k.to(dev)), torch.as_tensor(idx)).double().cpu().numpy()
+            cv[idx], kv[idx] = (vb, vo) if direction == "noising" else (vo, vb)
     gap = _gap(cv, kv, scale, task.name)
     return _scores("attribution", direction, n_layers, n_heads, per / gap, cv, kv, gap, min_effect, q, sw.times)
 
