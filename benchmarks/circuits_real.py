@@ -13,7 +13,8 @@ metric by at least 5% of the clean-minus-corrupted gap. Every method then scores
 
 Reported per method: node ROC AUC and precision/recall of the selection against exact patching, the heads its
 null control selects (pairs from one distribution with the same answers; patching methods patch one into the
-other), and wall time (method, null). On the zoo (models trained here, attention-only and with MLPs) the
+other), and wall time (method, null) with the process CPU time beside it (the machine may be shared: CPU time
+over the threads used is the load-independent figure). On the zoo (models trained here, attention-only and with MLPs) the
 induction task is scored the same way against exact patching and against single-head zero ablation.
 
     python benchmarks/circuits_real.py [--tasks ioi greater-than docstring] [--n 32] [--zoo a-2l4h g-3l4h-mlp] [--out DIR]
@@ -53,10 +54,10 @@ def auc(scores, truth):
 def run_method(model, task, method, truth, args, patching_null=True):
     "One method with its null control: AUC, precision, recall, selected counts, seconds."
     cal = CalibrationConfig(n_permutations=args.permutations, n_seeds=args.sae_seeds, edges=False)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     res = find_circuit(model, task, method=method, calibration=cal, check=False)
     secs = time.perf_counter() - t
-    row = {"method": method, "seconds": secs, "auc": auc(res.node_scores, truth), "n_selected": int(np.sum(res.selected))}
+    row = {"method": method, "seconds": secs, "cpu_seconds": time.process_time() - c, "auc": auc(res.node_scores, truth), "n_selected": int(np.sum(res.selected))}
     cm = circuit_metrics(np.asarray(res.selected, bool), truth)
     row.update(precision=cm["precision"] if cm["n_selected"] else float("nan"), recall=cm["recall"])
     if method in PATCHING_METHODS and not patching_null:
@@ -65,9 +66,9 @@ def run_method(model, task, method, truth, args, patching_null=True):
     if method in PATCHING_METHODS and method == "mean-ablation" and args.no_mean_null:
         row.update(null_selected=None, null_seconds=None)
         return row, res
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     null = find_circuit(model, task.null(), method=method, calibration=cal, check=False, scale=getattr(res, "scale", None))
-    row.update(null_selected=int(np.sum(null.selected)), null_seconds=time.perf_counter() - t)
+    row.update(null_selected=int(np.sum(null.selected)), null_seconds=time.perf_counter() - t, null_cpu_seconds=time.process_time() - c)
     return row, res
 
 
@@ -82,13 +83,13 @@ def bench_task(model, model_name, task, methods, args, extra_truth=None, patchin
     base = {"model": model_name, "task": task.name, "n": len(task.positives), "clean": chk.clean, "corrupt": chk.corrupt,
             "accuracy": chk.accuracy, "does_task": chk.ok}
     if not chk.ok: return [dict(base, method="(task check)")]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     exact = head_patching(model, task)
-    exact_s = time.perf_counter() - t
+    exact_s, exact_cpu = time.perf_counter() - t, time.process_time() - c
     truth = exact.truth(0.05)
     print(f"  exact patching of {truth.size} heads: {exact_s:.1f}s{' (cache)' if exact.cached else ''}; "
           f"{int(truth.sum())} heads >= 5% of the gap: {[l for l, x in zip(exact.labels, truth) if x]}", flush=True)
-    rows = [dict(base, method="exact patching", seconds=exact_s, cached=exact.cached, n_truth=int(truth.sum()),
+    rows = [dict(base, method="exact patching", seconds=exact_s, cpu_seconds=exact_cpu, cached=exact.cached, n_truth=int(truth.sum()),
                  n_selected=int(exact.selected.sum()))]
     heads = HEADS.setdefault(f"{model_name}/{task.name}", {"n_layers": exact.n_layers, "n_heads": exact.n_heads,
                                                           "check": chk.message, "exact_effect": exact.effect.tolist()})
@@ -111,13 +112,13 @@ def bench_task(model, model_name, task, methods, args, extra_truth=None, patchin
 def table(rows):
     "Markdown table of every row."
     f = lambda v, fmt: "–" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, fmt)
-    lines = ["| model | task | method | node AUC | selected | precision | recall | null selected | seconds | null seconds |",
+    lines = ["| model | task | method | node AUC | selected | precision | recall | null selected | seconds (CPU) | null seconds (CPU) |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if r["method"] in ("exact patching", "(task check)"): continue
         lines.append(f"| {r['model']} | {r['task']} | {r['method']} | {f(r.get('auc'), '.3f')} | {r.get('n_selected', '–')} | "
                      f"{f(r.get('precision'), '.2f')} | {f(r.get('recall'), '.2f')} | {f(r.get('null_selected'), 'd')} | "
-                     f"{f(r.get('seconds'), '.1f')} | {f(r.get('null_seconds'), '.1f')} |")
+                     f"{f(r.get('seconds'), '.1f')} ({f(r.get('cpu_seconds'), '.0f')}) | {f(r.get('null_seconds'), '.1f')} ({f(r.get('null_cpu_seconds'), '.0f')}) |")
     return "\n".join(lines)
 
 

@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass, field
 
 # %% auto #0
-__all__ = ['DIRECTIONS', 'MODES', 'paired_tokens', 'length_groups', 'metric_values', 'TaskCheck', 'check_task', 'patching_key',
-           'PatchingScores', 'select_effects', 'head_patching', 'attribution_patching', 'patching_agreement']
+__all__ = ['DIRECTIONS', 'MODES', 'paired_tokens', 'batches', 'pad_right', 'end_aligned', 'metric_values', 'TaskCheck',
+           'check_task', 'patching_key', 'PatchingScores', 'select_effects', 'head_patching', 'attribution_patching',
+           'patching_agreement']
 
 # %% ../../nbs/circuits/12_patching.ipynb #f225d454
 import numpy as np
@@ -44,13 +45,30 @@ def paired_tokens(model, # a TransformerLens 4 model
                          f"patching swaps activations position by position, so build pairs of equal length (circuits.pairs does)")
     return clean, corrupt
 
-def length_groups(toks, # token tensors
-                  batch_size: int = 10_000, # most prompts per group
-                 ) -> list[list[int]]:
-    "Indices of prompts grouped by token length (at most `batch_size` each)."
-    by_len = {}
-    for i, t in enumerate(toks): by_len.setdefault(len(t), []).append(i)
-    return [idx[i:i + batch_size] for idx in by_len.values() for i in range(0, len(idx), batch_size)]
+def batches(toks, # token tensors
+            batch_size: int = 10_000, # most prompts per batch
+           ) -> list[list[int]]:
+    "Indices of prompts in batches of at most `batch_size`, by token length (little padding)."
+    order = sorted(range(len(toks)), key=lambda i: len(toks[i]))
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+def pad_right(toks, # token tensors
+              idx, # which prompts
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    "`(tokens (b, L), last (b,))`: the prompts padded on the right (with their own last token) and their last positions."
+    L = max(len(toks[i]) for i in idx)
+    out = torch.stack([torch.cat([toks[i], toks[i][-1:].repeat(L - len(toks[i]))]) for i in idx])
+    return out, torch.as_tensor([len(toks[i]) - 1 for i in idx])
+
+def end_aligned(logits: torch.Tensor, # (b, L, vocab)
+                last: torch.Tensor, # (b,) last real position of each prompt
+               ) -> torch.Tensor:
+    "`logits` as they are when no prompt is padded, else the last `min(last) + 1` positions of each prompt, aligned at its end."
+    L = logits.shape[1]
+    if bool((last == L - 1).all()): return logits
+    K = int(last.min()) + 1
+    pos = (last[:, None] - K + 1 + torch.arange(K)).to(logits.device)     # (b, K)
+    return logits.gather(1, pos[..., None].expand(-1, -1, logits.shape[-1]))
 
 def metric_values(model, # a TransformerLens 4 model
                   toks, # token tensors (prompts of any lengths)
@@ -61,9 +79,9 @@ def metric_values(model, # a TransformerLens 4 model
     out = np.zeros(len(toks))
     dev = next(model.parameters()).device
     with torch.no_grad():
-        for idx in length_groups(toks, batch_size):
-            logits = model(torch.stack([toks[i] for i in idx]).to(dev))
-            out[idx] = metric(logits, torch.as_tensor(idx)).detach().double().cpu().numpy()
+        for idx in batches(toks, batch_size):
+            x, last = pad_right(toks, idx)
+            out[idx] = metric(end_aligned(model(x.to(dev)), last), torch.as_tensor(idx)).detach().double().cpu().numpy()
     return out
 
 # %% ../../nbs/circuits/12_patching.ipynb #8f549e6d
@@ -128,7 +146,7 @@ def patching_key(model, clean, corrupt, metric, clean_values, corrupt_values, di
     h.update(np.round(np.r_[clean_values, corrupt_values], 5).tobytes())
     return h.hexdigest()[:24]
 
-def _patch_runs(model, base, source_z, metric, idx, n_layers, n_heads, max_batch, bar):
+def _patch_runs(model, base, last, source_z, metric, idx, n_layers, n_heads, max_batch, bar):
     "Metric `(n_heads, len(idx))` per layer: `base` tokens run with head h's z replaced by `source_z[l][..., h, :]`."
     dev = next(model.parameters()).device
     names = [f"blocks.{l}.hook_resid_pre" for l in range(n_layers)]
@@ -148,19 +166,20 @@ def _patch_runs(model, base, source_z, metric, idx, n_layers, n_heads, max_batch
             with torch.no_grad():
                 logits = model.run_with_hooks(resid.repeat(len(hs), 1, 1), start_at_layer=l,
                                               fwd_hooks=[(f"blocks.{l}.attn.hook_z", hook)])
+                logits = end_aligned(logits, last.repeat(len(hs)))
                 vals = metric(logits, torch.as_tensor(np.tile(idx, len(hs)))).double().cpu().numpy()
             out[l, hs] = vals.reshape(len(hs), g)
         bar.update(1)
     return out
 
-def _z_cache(model, toks, n_layers, metric=None, idx=None):
+def _z_cache(model, toks, n_layers, metric=None, idx=None, last=None):
     "z of every layer `(batch, pos, heads, d_head)`; with `metric`, also the metric values of the run."
     dev = next(model.parameters()).device
     names = [f"blocks.{l}.attn.hook_z" for l in range(n_layers)]
     with torch.no_grad(): logits, cache = model.run_with_cache(toks.to(dev), names_filter=lambda n: n in names)
     zs = [cache[n].detach() for n in names]
     if metric is None: return zs
-    return zs, metric(logits, torch.as_tensor(idx)).detach().double().cpu().numpy()
+    return zs, metric(end_aligned(logits, last), torch.as_tensor(idx)).detach().double().cpu().numpy()
 
 # %% ../../nbs/circuits/12_patching.ipynb #879f0c6a
 @dataclass
@@ -295,15 +314,15 @@ def head_patching(model, # a TransformerLens 4 model
                     return _patch_effects(method, direction, n_layers, n_heads, patched, cv, kv, gap, min_effect, q, sw.times, True)
                 except (OSError, KeyError, ValueError): pass  # unreadable: compute again
         patched = np.zeros((len(clean), n_layers * n_heads))
-        groups = length_groups(clean)
+        groups = batches(clean, max(1, max_batch // n_heads))  # every head of a layer in one pass
         with sw("patching"), progress(total=n_layers * len(groups), desc=f"{method} ({n_layers * n_heads} heads)") as bar:
             for idx in groups:
-                base, other = (torch.stack([clean[i] for i in idx]), torch.stack([corrupt[i] for i in idx]))
+                (base, last), (other, _) = pad_right(clean, idx), pad_right(corrupt, idx)
                 if direction == "denoising": base, other = other, base
-                if mode == "mean":
+                if mode == "mean":  # the mean over the task's prompts at each position (prompts aligned at their start)
                     zs = [torch.cat([a, b]).mean(0) for a, b in zip(_z_cache(model, base, n_layers), _z_cache(model, other, n_layers))]
                 else: zs = _z_cache(model, other, n_layers)
-                out = _patch_runs(model, base, zs, task.metric, np.asarray(idx), n_layers, n_heads, max_batch, bar)
+                out = _patch_runs(model, base, last, zs, task.metric, np.asarray(idx), n_layers, n_heads, max_batch, bar)
                 patched[idx] = out.reshape(n_layers * n_heads, len(idx)).T
         if path is not None:
             with atomic_path(path) as tmp, open(tmp, "wb") as f: np.savez(f, patched=patched)
@@ -315,7 +334,7 @@ def _patch_effects(method, direction, n_layers, n_heads, patched, cv, kv, gap, m
     return _scores(method, direction, n_layers, n_heads, per, cv, kv, gap, min_effect, q, times, cached)
 
 # %% ../../nbs/circuits/12_patching.ipynb #7fa60f93
-def _grad_z(model, toks, metric, idx, n_layers):
+def _grad_z(model, toks, metric, idx, n_layers, last):
     "z of every layer, dM/dz (summed metric over the batch), each `(batch, pos, heads, d_head)`, and the metric values."
     dev = next(model.parameters()).device
     eps, zs = {}, {}
@@ -328,7 +347,7 @@ def _grad_z(model, toks, metric, idx, n_layers):
     try:
         with torch.enable_grad():
             logits = model.run_with_hooks(toks.to(dev), fwd_hooks=[(f"blocks.{l}.attn.hook_z", keep(l)) for l in range(n_layers)])
-            vals = metric(logits, torch.as_tensor(idx))
+            vals = metric(end_aligned(logits, last), torch.as_tensor(idx))
             vals.sum().backward()
     finally:
         for p, r in zip(model.parameters(), req): p.requires_grad_(r)
@@ -350,11 +369,11 @@ def attribution_patching(model, # a TransformerLens 4 model
     cv, kv = np.zeros(len(clean)), np.zeros(len(clean))
     per = np.zeros((len(clean), n_layers * n_heads))
     with torch_threads(small_model_threads(model)), sw("attribution"):
-        for idx in progress(length_groups(clean, batch_size), desc="attribution patching"):
-            c, k = torch.stack([clean[i] for i in idx]), torch.stack([corrupt[i] for i in idx])
+        for idx in progress(batches(clean, batch_size), desc="attribution patching"):
+            (c, last), (k, _) = pad_right(clean, idx), pad_right(corrupt, idx)
             base, other = (c, k) if direction == "noising" else (k, c)
-            zb, g, vb = _grad_z(model, base, task.metric, idx, n_layers)
-            zo, vo = _z_cache(model, other, n_layers, task.metric, idx)
+            zb, g, vb = _grad_z(model, base, task.metric, idx, n_layers, last)
+            zo, vo = _z_cache(model, other, n_layers, task.metric, idx, last)
             # (batch, heads) per layer: sum over positions and d_head of g * (z_other - z_base)
             d = torch.cat([(g[l] * (zo[l] - zb[l])).sum((1, 3)) for l in range(n_layers)], 1).double().cpu().numpy()
             per[idx] = -d if direction == "noising" else d
