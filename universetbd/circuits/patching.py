@@ -149,14 +149,12 @@ def patching_key(model, clean, corrupt, metric, clean_values, corrupt_values, di
 def _patch_runs(model, base, last, source_z, metric, idx, n_layers, n_heads, max_batch, bar):
     "Metric `(n_heads, len(idx))` per layer: `base` tokens run with head h's z replaced by `source_z[l][..., h, :]`."
     dev = next(model.parameters()).device
-    names = [f"blocks.{l}.hook_resid_pre" for l in range(n_layers)]
-    with torch.no_grad():
-        _, cache = model.run_with_cache(base.to(dev), names_filter=lambda n: n in names)
+    base = base.to(dev)
     g = len(idx)
     per = max(1, max_batch // g)  # heads patched in one pass
     out = np.zeros((n_layers, n_heads, g))
     for l in range(n_layers):
-        resid, zsrc = cache[names[l]], source_z[l].to(dev)
+        zsrc = source_z[l].to(dev)
         for h0 in range(0, n_heads, per):
             hs = list(range(h0, min(n_heads, h0 + per)))
             def hook(z, hook=None, hs=hs):
@@ -164,8 +162,7 @@ def _patch_runs(model, base, last, source_z, metric, idx, n_layers, n_heads, max
                 for k, h in enumerate(hs): z[k * g:(k + 1) * g, :, h] = zsrc[:, :, h] if zsrc.ndim == 4 else zsrc[None, :, h]
                 return z
             with torch.no_grad():
-                logits = model.run_with_hooks(resid.repeat(len(hs), 1, 1), start_at_layer=l,
-                                              fwd_hooks=[(f"blocks.{l}.attn.hook_z", hook)])
+                logits = model.run_with_hooks(base.repeat(len(hs), 1), fwd_hooks=[(f"blocks.{l}.attn.hook_z", hook)])
                 logits = end_aligned(logits, last.repeat(len(hs)))
                 vals = metric(logits, torch.as_tensor(np.tile(idx, len(hs)))).double().cpu().numpy()
             out[l, hs] = vals.reshape(len(hs), g)
