@@ -101,6 +101,9 @@ def bench_task(model, model_name, task, methods, args, extra_truth=None, patchin
             ag = patching_agreement(res, exact)
             row.update(spearman=ag["spearman"], top_k_overlap=ag["top_k_overlap"], top_k=ag["k"])
         rows.append(row)
+        if args.out:  # written after every method, so an interrupted run keeps what it measured
+            os.makedirs(args.out, exist_ok=True)
+            with open(os.path.join(args.out, f"partial-{model_name}-{task.name}.json"), "w") as f: json.dump(rows, f, default=float)
         heads[m] = {"scores": np.asarray(res.node_scores, float).tolist(), "selected": np.asarray(res.selected, bool).tolist(),
                     "null_selected": row["null_selected"]}
         print(f"  {m:14s} AUC {row['auc']:.3f}  selected {row['n_selected']:3d}  precision {row['precision']:.2f}  "

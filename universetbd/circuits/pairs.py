@@ -78,7 +78,7 @@ def ioi_pairs(model, # the model (its tokenizer picks the words)
             first, second = (B, A) if i % 2 == 0 else (A, B)            # ABBA / BABA
             clean.append(_ioi(tpl, first, second, B, p1, o1))
             corrupt.append(_ioi(tpl, first, second, C, p1, o1))        # ABC: the subject is not repeated
-            twin.append(_ioi(tpl, second, first, B, p2, o2))           # same answers: other order, place, object
+            twin.append(_ioi(tpl, first, second, B, p2, o2))           # same names in the same places: other place, object
             ans.append((token_id(model, " " + A), token_id(model, " " + B)))
         return clean, corrupt, twin, ans
     clean, corrupt, _, ans = draw(n, seed)
