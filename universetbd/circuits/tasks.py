@@ -137,7 +137,7 @@ def find_circuit(model, # a TransformerLens 4 model (TransformerBridge)
         raise InputError(f"method {method!r} measures the task metric under patching, but task {task.name!r} has no metric: "
                          f"give the task answers= or metric=, or use an observational method such as method='entropy'")
     config = config or DiscreteSAEConfig(l1_coeff=task.l1_coeff)
-    sw = Stopwatch()
+    sw, task_check = Stopwatch(), None
     if check and task.metric is not None:
         with sw("task check"): task_check = check_task(model, task).require()
     if method in PATCHING_METHODS:
@@ -152,7 +152,7 @@ def find_circuit(model, # a TransformerLens 4 model (TransformerBridge)
         res = (discover_circuit(acts, config) if method == "paper" else
                discover_calibrated(acts, method, config, calibration))
     res.times = {**sw.times, **res.times}
-    res.method = method
+    res.method, res.task_check = method, task_check  # the TaskCheck (clean and corrupted metric, accuracy), or None
     if method == "paper" or threshold is not None or not hasattr(res, "threshold"):
         ev = lambda: evaluate_scores(res.node_scores, task.ground_truth, res.n_layers, res.n_heads, threshold)
     else:
