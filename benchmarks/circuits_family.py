@@ -29,7 +29,7 @@ warnings.filterwarnings("ignore", category=UserWarning)
 
 from universetbd.circuits.acts import collect_activations
 from universetbd.circuits.baseline import mean_ablation_scores
-from universetbd.circuits.calibrated import CalibrationConfig, collect_positions
+from universetbd.circuits.calibrated import CalibrationConfig, collect_positions, discover_calibrated
 from universetbd.circuits.discrete_sae import DiscreteSAEConfig, discover_circuit
 from universetbd.circuits.induction import InductionConfig, attention_scores, induction_model, induction_task
 from universetbd.circuits.scoring import circuit_metrics, roc_auc
@@ -50,7 +50,8 @@ def run_method(method, model, task, acts_mean, acts_pos, seed, args, cal):
     t = time.perf_counter()
     if method in CODE + STATS:
         sae = DiscreteSAEConfig(seed=seed)
-        res = discover_circuit(acts_mean if method == "paper" else acts_pos, sae, method=method, calibration=cal)
+        res = (discover_circuit(acts_mean, sae) if method == "paper" else
+               discover_calibrated(acts_pos, method, sae, cal))
         scores, sel = res.node_scores, np.asarray(res.selected)
     elif method == "mean-ablation":
         scores, sel = mean_ablation_scores(model, task, desc=None).importance, None

@@ -1,8 +1,10 @@
 """Circuit discovery end to end: the induction benchmark finds the induction circuit (node AUC well above chance) and reports AUCs and times."""
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
@@ -52,22 +54,22 @@ def test_paper_method_is_pinned():
     assert same.node_counts.tolist() == res.node_counts.tolist()
 
 
-def test_default_method_separates_and_null_selects_nothing():
-    # On the offline induction model with fixed seeds: the default (calibrated per-position attention entropy)
-    # ranks the known heads above the layer-prior scorer, and its null control (positives and negatives both
-    # repeated) selects no head. The calibrated code method's null control selects no head either.
+def test_entropy_separates_and_null_selects_nothing():
+    # On the offline induction model with fixed seeds: calibrated per-position attention entropy (the observational
+    # default before issue 27) ranks the known heads above the layer-prior scorer, and its null control (positives and
+    # negatives both repeated) selects no head. The calibrated code method's null control selects no head either.
     import warnings
     from universetbd.circuits.calibrated import CalibrationConfig
     from universetbd.circuits.induction import InductionConfig, induction_model, induction_task
     from universetbd.circuits.scoring import roc_auc, truth_mask
-    from universetbd.circuits.tasks import DEFAULT_METHOD, find_circuit
+    from universetbd.circuits.tasks import find_circuit
     cfg = InductionConfig()
     model = induction_model(cfg)
     task = induction_task(model, cfg, n=20, seed=1000)
     truth = truth_mask(task.ground_truth, cfg.n_layers, cfg.n_heads)
     layer_prior = np.repeat(np.arange(cfg.n_layers), cfg.n_heads).astype(float)
-    res = find_circuit(model, task, null_control=True)
-    assert res.method == DEFAULT_METHOD
+    res = find_circuit(model, task, method="entropy", null_control=True)
+    assert res.method == "entropy" and "task check" in res.times  # the task (with its metric) was checked first
     assert roc_auc(res.node_scores, truth) > roc_auc(layer_prior, truth), (res.node_scores, truth)
     assert res.selected.any() and truth[res.selected].all()  # everything it selects is a known head
     assert res.null_selected == 0
@@ -76,6 +78,11 @@ def test_default_method_separates_and_null_selects_nothing():
         cal = find_circuit(model, task, method="calibrated", null_control=True,
                            calibration=CalibrationConfig(n_seeds=2, n_permutations=300, edges=False))
     assert cal.null_selected == 0 and cal.p.shape == (16,) and (cal.stability >= 0).all()
+    # the default (attribution patching) has no null control on this task: its null pairs do not share answers
+    import pytest
+    from universetbd.core import InputError
+    with pytest.raises(InputError, match="no same-answer null pairs"):
+        find_circuit(model, task, null_control=True)
 
 
 def test_single_token_checks_with_an_offline_tokenizer():
@@ -115,3 +122,89 @@ def test_family_benchmark_quick(capsys):
     assert task["entropy"]["auc_attention"] > 0.8 and task["entropy"]["n_selected"] >= 1
     out = capsys.readouterr().out
     assert "| entropy | 10 |" in out and "null: runs selecting any" in out
+
+
+def test_circuits_import_is_light_and_has_no_import_circle():
+    # `import universetbd.circuits` loads neither transformer-lens, transformers nor altair (they load on first use),
+    # and circuits.discrete_sae does not import circuits.calibrated in any form (calibrated builds on it)
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = ("import sys, universetbd.circuits; "
+            "print(sorted(m for m in ('transformer_lens', 'transformers', 'altair') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
+    src = Path(__file__).resolve().parents[1] / "universetbd" / "circuits" / "discrete_sae.py"
+    names = [n.module or "" for n in ast.walk(ast.parse(src.read_text())) if isinstance(n, ast.ImportFrom)]
+    names += [a.name for n in ast.walk(ast.parse(src.read_text())) if isinstance(n, ast.Import) for a in n.names]
+    assert not [n for n in names if "calibrated" in n], names
+
+
+def _tiny_bridge(tmp_path, monkeypatch, seed=1):
+    from universetbd.circuits.models import load_model, tiny_llama
+    monkeypatch.setenv("UNIVERSETBD_HOME", str(tmp_path))
+    net, tok = tiny_llama(seed=seed)
+    return load_model(net, device="cpu", tokenizer=tok)
+
+
+def test_patching_equals_hand_ablation_on_a_tiny_llama(tmp_path, monkeypatch):
+    # a tiny random Llama through the SmolLM2 loader path: the batched exact patching of one head equals a full forward
+    # pass with that head's z swapped by hand, and the second call comes from the on-disk cache
+    import torch
+    from universetbd.circuits.pairs import ioi_pairs
+    from universetbd.circuits.patching import head_patching
+    model = _tiny_bridge(tmp_path, monkeypatch)
+    task = ioi_pairs(model, n=6, templates=["When {B} and {A} went to the {PLACE} , {B} gave a {OBJECT} to"])
+    res = head_patching(model, task, scale=1.0)
+    layer, head = 1, 2
+    name = f"blocks.{layer}.attn.hook_z"
+    for i in range(6):
+        c, k = model.to_tokens(task.positives[i]), model.to_tokens(task.negatives[i])
+        with torch.no_grad():
+            _, kc = model.run_with_cache(k, names_filter=lambda n: n == name)
+            def swap(z, hook=None):
+                z = z.clone(); z[:, :, head] = kc[name][:, :, head]; return z
+            patched = float(task.metric(model.run_with_hooks(c, fwd_hooks=[(name, swap)]), [i])[0])
+            clean = float(task.metric(model(c), [i])[0])
+        assert abs(res.per_prompt[i, layer * 4 + head] - (clean - patched)) < 1e-4
+    assert not res.cached and head_patching(model, task, scale=1.0).cached
+    assert len(list((tmp_path / "circuits" / "patching").glob("*.npz"))) == 1
+
+
+def test_a_model_that_cannot_do_the_task_gets_a_message(tmp_path, monkeypatch):
+    # the tiny random Llama does not do IOI: find_circuit says so with the figures instead of returning a circuit
+    import pytest
+    from universetbd.core import InputError
+    from universetbd.circuits.pairs import ioi_pairs
+    from universetbd.circuits.tasks import find_circuit
+    model = _tiny_bridge(tmp_path, monkeypatch, seed=3)
+    task = ioi_pairs(model, n=8, templates=["When {B} and {A} went to the {PLACE} , {B} gave a {OBJECT} to"])
+    with pytest.raises(InputError, match=r"does NOT do the task \(clean metric .* accuracy"):
+        find_circuit(model, task)
+
+
+def test_real_benchmark_quick(capsys):
+    # the real-model benchmark's zoo path on the package's own (cached) induction model: exact patching gives the
+    # ground truth, each method is scored against it, and the table is printed
+    import circuits_real
+    rows = circuits_real.main(["--tasks", "--zoo", "default", "--zoo-n", "8", "--methods", "entropy", "attribution",
+                               "--permutations", "200", "--sae-seeds", "1"])
+    exact = [r for r in rows if r["method"] == "exact patching"]
+    assert len(exact) == 1 and exact[0]["n_truth"] >= 1
+    got = {r["method"]: r for r in rows if r["method"] in ("entropy", "attribution")}
+    assert set(got) == {"entropy", "attribution"}
+    assert all(0 <= got[m]["auc"] <= 1 for m in got) and got["entropy"]["null_selected"] is not None
+    assert got["attribution"]["null_selected"] is None and -1 <= got["attribution"]["spearman"] <= 1
+    assert "| default | induction | attribution |" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not os.environ.get("UNIVERSETBD_SMOLLM2"), reason="opt-in: set UNIVERSETBD_SMOLLM2=1 to load SmolLM2 (93 MB, minutes on CPU)")
+def test_smollm2_ioi_attribution():
+    # opt-in, on the real model: SmolLM2 does IOI, attribution patching selects heads, and its same-answer null selects none
+    from universetbd.circuits.models import load_model
+    from universetbd.circuits.pairs import ioi_pairs
+    from universetbd.circuits.tasks import find_circuit
+    model = load_model("smollm2", device="cpu")
+    res = find_circuit(model, ioi_pairs(model, n=16), method="attribution", null_control=True)
+    assert res.selected.any() and res.null_selected == 0, res

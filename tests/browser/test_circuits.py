@@ -73,4 +73,23 @@ def test_head_overlap_heatmap(notebook):
     expect(plain.locator(".utbd-ho-cell.utbd-selected")).to_have_count(1)
     expect(plain.locator(".utbd-ho-hist-title")).to_contain_text("no codes")
     assert plain.locator(".utbd-ho-hist svg").count() == 0
+    expect(plain.locator(".utbd-ho-layer-label")).to_be_hidden()  # no layers: no "colour by" choice
+
+    # a layer (the patching effect) beside the scores: "colour by" recolours the cells, the threshold stays on the scores
+    lay = nb.cell_output(5).locator(".utbd-root.utbd-head-overlap")
+    expect(lay.locator(".utbd-ho-cell")).to_have_count(12, timeout=30_000)
+    sel = lay.locator("select.utbd-ho-layer")
+    expect(sel.locator("option")).to_have_count(2)
+    expect(sel.locator("option").nth(1)).to_have_text("patching <b>effect</b>")  # a data string, shown as text
+    assert lay.locator("b").count() == 0
+    expect(lay.locator(".utbd-ho-cell").nth(11)).to_have_text("11")
+    sel.select_option(index=1)
+    expect(lay.locator(".utbd-ho-cell").nth(11)).to_have_text("0.9")
+    expect(lay.locator(".utbd-ho-cell").nth(0)).to_have_text("0")
+    expect(lay.locator(".utbd-ho-count")).to_have_text("2 heads selected")  # scores 10, 11 above 9.5
+    lay.locator(".utbd-ho-cell").nth(11).hover()
+    expect(lay.locator(".utbd-ho-tooltip")).to_contain_text("patching <b>effect</b>: 0.9")
+    nb.run_cell(6)
+    expect(nb.cell_output(6)).to_contain_text("layer='patching <b>effect</b>' threshold=9.5")
+    nb.screenshot("circuits_head_overlap_layer", lay)
     nb.assert_clean()

@@ -7,17 +7,28 @@ __all__ = ['HeadActivations', 'collect_activations', 'DiscreteSAE', 'DiscreteSAE
            'circuit_metrics', 'evaluate_scores', 'CircuitTask', 'find_circuit', 'ioi_task', 'greater_than_task',
            'docstring_task', 'InductionConfig', 'induction_model', 'induction_task', 'mean_ablation_scores',
            'HeadOverlapHeatmap', 'CalibrationConfig', 'CalibratedScores', 'PositionActivations', 'collect_positions',
-           'FAMILY', 'family_model', 'family_truth']
+           'FAMILY', 'family_model', 'family_truth', 'load_model', 'PatchingScores', 'attribution_patching',
+           'check_task', 'head_patching', 'patching_agreement', 'docstring_pairs', 'greater_than_pairs', 'ioi_pairs',
+           'task_report']
 
 # %% ../../nbs/circuits/index.ipynb #5c073b89
-from .acts import HeadActivations, collect_activations
-from .discrete_sae import DiscreteSAE, DiscreteSAEConfig, CircuitScores, discover_circuit
-from .scoring import circuit_metrics, evaluate_scores
-from .tasks import CircuitTask, find_circuit, ioi_task, greater_than_task, docstring_task
-from .induction import InductionConfig, induction_model, induction_task
-from .baseline import mean_ablation_scores
-from .heatmap import HeadOverlapHeatmap
-from .calibrated import CalibrationConfig, CalibratedScores, PositionActivations, collect_positions
-from .zoo import FAMILY, family_model, family_truth
+import lazy_loader
 
-_all_ = ["HeadActivations", "collect_activations", "DiscreteSAE", "DiscreteSAEConfig", "CircuitScores", "discover_circuit", "circuit_metrics", "evaluate_scores", "CircuitTask", "find_circuit", "ioi_task", "greater_than_task", "docstring_task", "InductionConfig", "induction_model", "induction_task", "mean_ablation_scores", "HeadOverlapHeatmap", "CalibrationConfig", "CalibratedScores", "PositionActivations", "collect_positions", "FAMILY", "family_model", "family_truth"]
+# Each name loads its module on first use: `import universetbd.circuits` is instant, and a module's dependencies load
+# only when one of its names is used (`from universetbd.circuits import X` loads X's module).
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs={
+    "acts": ["HeadActivations", "collect_activations"],
+    "discrete_sae": ["DiscreteSAE", "DiscreteSAEConfig", "CircuitScores", "discover_circuit"],
+    "scoring": ["circuit_metrics", "evaluate_scores"],
+    "tasks": ["CircuitTask", "find_circuit", "ioi_task", "greater_than_task", "docstring_task"],
+    "induction": ["InductionConfig", "induction_model", "induction_task"],
+    "baseline": ["mean_ablation_scores"],
+    "heatmap": ["HeadOverlapHeatmap"],
+    "calibrated": ["CalibrationConfig", "CalibratedScores", "PositionActivations", "collect_positions"],
+    "zoo": ["FAMILY", "family_model", "family_truth"],
+    "models": ["load_model"],
+    "patching": ["PatchingScores", "attribution_patching", "check_task", "head_patching", "patching_agreement"],
+    "pairs": ["docstring_pairs", "greater_than_pairs", "ioi_pairs", "task_report"],
+})
+
+_all_ = ["HeadActivations", "collect_activations", "DiscreteSAE", "DiscreteSAEConfig", "CircuitScores", "discover_circuit", "circuit_metrics", "evaluate_scores", "CircuitTask", "find_circuit", "ioi_task", "greater_than_task", "docstring_task", "InductionConfig", "induction_model", "induction_task", "mean_ablation_scores", "HeadOverlapHeatmap", "CalibrationConfig", "CalibratedScores", "PositionActivations", "collect_positions", "FAMILY", "family_model", "family_truth", "load_model", "PatchingScores", "attribution_patching", "check_task", "head_patching", "patching_agreement", "docstring_pairs", "greater_than_pairs", "ioi_pairs", "task_report"]

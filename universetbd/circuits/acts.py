@@ -5,12 +5,11 @@
 # %% ../../nbs/circuits/01_acts.ipynb #a1add94e
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass
 
 # %% auto #0
-__all__ = ['SMALL_MODEL_PARAMS', 'head_labels', 'head_index', 'heads_mask', 'model_heads', 'output_weights', 'torch_threads',
+__all__ = ['SMALL_MODEL_PARAMS', 'head_labels', 'head_index', 'heads_mask', 'model_heads', 'output_weights',
            'small_model_threads', 'to_tokens', 'head_outputs', 'HeadActivations', 'collect_activations']
 
 # %% ../../nbs/circuits/01_acts.ipynb #c4a32eb0
@@ -18,7 +17,7 @@ import numpy as np
 import torch
 
 # %% ../../nbs/circuits/01_acts.ipynb #804c5de4
-from ..core import InputError, progress
+from ..core import InputError, progress, torch_threads   # torch_threads: the package's one thread-limit helper
 
 # %% ../../nbs/circuits/01_acts.ipynb #ff5f8443
 def head_labels(n_layers: int, # number of layers
@@ -86,15 +85,6 @@ def output_weights(model, # a TransformerLens 4 model
 
 # %% ../../nbs/circuits/01_acts.ipynb #e16cc4bf
 SMALL_MODEL_PARAMS = 5_000_000  # models below this many parameters run single-threaded on CPU
-
-@contextlib.contextmanager
-def torch_threads(n: int | None, # threads to use inside the block; None leaves torch's setting
-                 ):
-    "Context manager: run torch on `n` CPU threads inside the block, then restore the previous setting."
-    old = torch.get_num_threads()
-    if n: torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
 
 def small_model_threads(model) -> int | None:
     "1 for a small model on CPU (single-threaded is fastest), else None (torch's setting)."

@@ -16,7 +16,7 @@ __all__ = ['METHODS', 'STAT_METHODS', 'position_index', 'position_outputs', 'Pos
 # %% ../../nbs/circuits/09_calibrated.ipynb #af4e7b04
 import numpy as np
 import torch
-from scipy.stats import norm as _normal
+from scipy.stats import false_discovery_control
 
 # %% ../../nbs/circuits/09_calibrated.ipynb #6919bcd0
 from ..core import Config, InputError, progress
@@ -194,15 +194,12 @@ def permutation_zp(stats: torch.Tensor, # (R + 1, heads): row 0 observed, rows 1
 def benjamini_hochberg(p, # p-values
                        q: float = 0.05, # false discovery rate
                       ) -> np.ndarray:
-    "Boolean mask of the hypotheses Benjamini-Hochberg rejects at false discovery rate `q`."
+    "Boolean mask of the hypotheses Benjamini-Hochberg rejects at false discovery rate `q` (`scipy.stats.false_discovery_control`)."
     p = np.asarray(p, dtype=np.float64).ravel()
     if not 0 < q < 1: raise InputError(f"q must be in (0, 1), got {q}")
-    m = len(p)
-    order = np.argsort(p, kind="stable")
-    ok = p[order] <= q * np.arange(1, m + 1) / m
-    sel = np.zeros(m, bool)
-    if ok.any(): sel[order[:np.flatnonzero(ok).max() + 1]] = True
-    return sel
+    if len(p) == 0: return np.zeros(0, bool)
+    return false_discovery_control(p, method="bh") <= q
+
 
 # %% ../../nbs/circuits/09_calibrated.ipynb #4ec39603
 METHODS = ("paper", "position", "calibrated", "norm", "entropy")
@@ -215,7 +212,7 @@ class CalibrationConfig(Config):
     n_seeds: int = 5 # SAE seeds combined (statistics methods: bootstrap resamples for stability)
     q: float = 0.05 # Benjamini-Hochberg false discovery rate of the selection
     edges: bool = True # also score head pairs with layer(i) < layer(j) (code methods)
-    edge_permutations: int = 200 # permutations for edges (p from the normal tail of the permutation z)
+    edge_permutations: int = 200 # permutations for edges (exact permutation p, a multiple of 1/(n + 1))
     seed: int = 0 # seeds the permutations and bootstrap resamples
 
     def validate(self):
@@ -312,7 +309,7 @@ class CalibratedScores:
 
 # %% ../../nbs/circuits/09_calibrated.ipynb #cb54792d
 def _edge_stats(pos, neg, n_layers, n_heads, Y):
-    "Per pair i < j with layer(i) < layer(j): permutation z and normal-tail p of unique-to-positive code pairs."
+    "Per pair i < j with layer(i) < layer(j): permutation z and exact permutation p of unique-to-positive code pairs."
     H = n_layers * n_heads
     allc = np.concatenate([pos, neg])           # (n, P, H)
     n = allc.shape[0]
@@ -326,10 +323,8 @@ def _edge_stats(pos, neg, n_layers, n_heads, Y):
             C = torch.zeros(1, n, int(inv.max()) + 1)
             C[0].index_put_((torch.arange(n)[:, None].expand_as(torch.as_tensor(inv)).reshape(-1),
                              torch.as_tensor(inv).reshape(-1)), torch.ones(inv.size), accumulate=True)
-            z, _ = permutation_zp(unique_null(C, Y))
-            ez[i, j] = z[0]
-    ok = ~np.isnan(ez)
-    ep[ok] = _normal.sf(ez[ok])
+            z, p = permutation_zp(unique_null(C, Y))
+            ez[i, j], ep[i, j] = z[0], p[0]
     return ez, ep
 
 def _code_method(acts, method, config, cal, device):

@@ -249,14 +249,14 @@ def score_codes(pos_codes, neg_codes, # (prompts, heads) int codes of positives 
 def discover_circuit(acts, # `HeadActivations` (position-averaged) or per-position `PositionActivations`
                      config: DiscreteSAEConfig | None = None, # method settings (authors' defaults)
                      device=None, # torch device for the SAE
-                     method: str = "paper", # "paper" (as published), or ours: "position", "calibrated", "norm", "entropy"
-                     calibration=None, # `CalibrationConfig` of our calibrated methods (permutations, seeds, q)
+                     method: str = "paper", # only "paper" (as published); our methods: `circuits.calibrated.discover_calibrated`
                     ) -> CircuitScores:
-    "Train the shared discrete SAE, encode every head output, score heads; times each stage. `method` picks the scores."
-    config = config or DiscreteSAEConfig()
+    "The paper's method: train the shared discrete SAE, encode every head output, score heads; times each stage."
     if method != "paper":
-        from universetbd.circuits.calibrated import discover_calibrated
-        return discover_calibrated(acts, method, config, calibration, device)
+        raise InputError(f"discover_circuit runs the paper's method only, got method={method!r}: use "
+                         f"universetbd.circuits.calibrated.discover_calibrated(acts, {method!r}) or "
+                         f"find_circuit(model, task, method={method!r})")
+    config = config or DiscreteSAEConfig()
     if hasattr(acts, "mean") and getattr(acts.positives, "ndim", 3) == 4: acts = acts.mean()  # per-position -> the paper's average
     sw = Stopwatch()
     with sw("sae"): sae = train_sae(acts, config, device)

@@ -1,6 +1,7 @@
 // HeadOverlapHeatmap: layers x heads grid of circuit scores. Ground-truth heads are outlined, a threshold
 // slider selects the predicted circuit (precision/recall/F1 update live), hovering shows details, clicking a
-// head asks the kernel for its code histogram (positives vs negatives). Data strings only via textContent.
+// head asks the kernel for its code histogram (positives vs negatives); a "colour by" choice shows another per-head
+// layer (e.g. the patching effect) in the cells. Data strings only via textContent.
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 function svgEl(tag, attrs) {
@@ -44,7 +45,10 @@ function render({ model, el }) {
   const sigCount = h("span", "ho-sigcount");
   stats.append(count, prec, rec, f1, sigCount);
   label.appendChild(slider);
-  controls.append(label, thrText, stats);
+  const layerLabel = h("label", "ho-layer-label", "colour by ");
+  const layerSel = h("select", "ho-layer");
+  layerLabel.appendChild(layerSel);
+  controls.append(label, thrText, stats, layerLabel);
   const body = h("div", "ho-body");
   const grid = h("div", "ho-grid");
   const side = h("div", "ho-side");
@@ -69,16 +73,29 @@ function render({ model, el }) {
   const scores = () => model.get("scores") || [];
   const truth = () => model.get("truth") || [];
 
-  function range() {
-    const s = scores();
+  function range(s = scores()) {
     const lo = s.length ? Math.min(...s) : 0, hi = s.length ? Math.max(...s) : 1;
     return [lo, hi > lo ? hi : lo + 1];
   }
+  // a layer (e.g. the patching effect) colours the cells; the threshold always applies to the method's scores
+  const layers = () => model.get("layers") || {};
+  const shown = () => { const L = layers(), name = model.get("layer"); return name && L[name] ? L[name] : null; };
+
+  function drawLayerChoice() {
+    const names = Object.keys(layers());
+    layerLabel.style.display = names.length ? "" : "none";
+    const opts = [["", model.get("score_name") || "score"], ...names.map((n) => [n, n])];
+    layerSel.replaceChildren(...opts.map(([v, text]) => { const o = h("option", "ho-layer-option", text); o.value = v; return o; }));
+    layerSel.value = names.includes(model.get("layer")) ? model.get("layer") : "";
+  }
+  layerSel.addEventListener("change", () => { model.set("layer", layerSel.value); model.save_changes(); });
 
   function drawGrid() {
     const nl = model.get("n_layers"), nh = model.get("n_heads");
-    const s = scores(), t = truth(), counts = model.get("counts") || [];
-    const [lo, hi] = range();
+    const t = truth(), layer = shown();
+    const s = layer || scores(), counts = layer ? [] : model.get("counts") || [];
+    const [lo, hi] = range(s);
+    root.classList.toggle("utbd-ho-layered", !!layer);
     utbdLongText(title, model.get("title") || "", "clamp2");
     title.style.display = model.get("title") ? "" : "none";
     grid.replaceChildren();
@@ -130,6 +147,7 @@ function render({ model, el }) {
       pv.length ? `p = ${utbdFmt(pv[i], 3)} (-log10 p = ${utbdFmt(-Math.log10(pv[i]), 2)})` : null,
       sig.length ? `significant (BH q=${model.get("q")}): ${sig[i] ? "yes" : "no"}` : null,
       stab.length ? `stability across seeds: ${utbdFmt(stab[i], 2)}` : null,
+      ...Object.entries(layers()).map(([name, v]) => `${name}: ${utbdFmt(v[i], 3)}`),
     ].filter(Boolean);
     tip.replaceChildren(...lines.map((x, k) => h("div", k === 0 ? "ho-tip-head" : "ho-tip-line", x)));
     tip.classList.add("utbd-visible");
@@ -214,8 +232,11 @@ function render({ model, el }) {
     model.save_changes();
   });
 
+  drawLayerChoice();
   drawGrid();
   drawThreshold();
+  model.on("change:layer", () => { drawLayerChoice(); drawGrid(); drawThreshold(); });
+  model.on("change:layers", () => { drawLayerChoice(); drawGrid(); drawThreshold(); });
   model.on("change:scores", () => { drawGrid(); drawThreshold(); });
   model.on("change:counts", drawGrid);
   model.on("change:truth", () => { drawGrid(); drawThreshold(); });

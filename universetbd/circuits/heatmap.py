@@ -37,6 +37,8 @@ class HeadOverlapHeatmap(Widget):
     null_text = traitlets.Unicode("").tag(sync=True)                # the null-control result, when it was run
     has_codes = traitlets.Bool(False).tag(sync=True)                # codes were given: a click shows a head's histogram
     q = traitlets.Float(0.05).tag(sync=True)
+    layers = traitlets.Dict().tag(sync=True)   # name -> one value per head (e.g. the patching effect), shown by "colour by"
+    layer = traitlets.Unicode("").tag(sync=True)  # the layer colouring the cells ("": the method's scores)
 
     def __init__(self, scores, # one score per head, layer by layer
                  n_layers: int, # layers
@@ -52,6 +54,8 @@ class HeadOverlapHeatmap(Widget):
                  p_values=None, # optional permutation p-value per head
                  null_selected: int | None = None, # heads the null control selected (None: not run)
                  q: float = 0.05, # the false discovery rate of `significant`
+                 layers: dict | None = None, # more per-head values to show beside the scores, e.g. {"patching effect": effect}
+                 layer: str = "", # the layer that colours the cells at first ("": the scores)
                 ):
         s = np.asarray(scores, dtype=np.float64).ravel()
         H = n_layers * n_heads
@@ -73,22 +77,30 @@ class HeadOverlapHeatmap(Widget):
             if a.size != H: raise InputError(f"{a.size} {name} values for {H} heads: give one per head")
             return a.tolist()
         sig, stab, pv = per_head(significant, "significant", bool), per_head(stability, "stability", float), per_head(p_values, "p", float)
+        lay = {str(k): per_head(v, f"{k!r} layer", float) for k, v in (layers or {}).items()}
+        if any(not np.isfinite(v).all() for v in lay.values()): raise InputError("a layer contains NaN or infinity")
+        if layer and layer not in lay: raise InputError(f"layer {layer!r} is not one of the layers given: {list(lay)}")
         null_text = ("" if null_selected is None else
                      f"null control (positives and negatives from one distribution): {int(null_selected)} head"
                      f"{'' if int(null_selected) == 1 else 's'} selected" + (" - as it should be" if int(null_selected) == 0 else " - treat the selection with caution"))
         super().__init__(n_layers=n_layers, n_heads=n_heads, scores=s.tolist(), truth=t.tolist(), counts=c,
                          threshold=float(s.mean() if threshold is None else threshold), score_name=score_name, title=title,
                          significant=sig, stability=stab, p_values=pv, null_text=null_text, q=float(q),
-                         has_codes=codes is not None)
+                         has_codes=codes is not None, layers=lay, layer=layer)
 
     @classmethod
-    def from_scores(cls, result, # a `CircuitScores` from `discover_circuit`
+    def from_scores(cls, result, # a `CircuitScores`, `CalibratedScores` or `PatchingScores`
                     truth=None, # ground-truth heads, or None
                     kind: str = "node", # "node" or "edge" scores
                     softmax: bool = False, # colour and threshold by softmax score instead of counts
                     **kwargs, # passed to the constructor (threshold, title; score_name and counts override the defaults)
                    ) -> HeadOverlapHeatmap:
         "The heatmap of a result: the paper's counts, or a calibrated method's z with its significant set, stability and null control."
+        if hasattr(result, "effect") and kind == "node":  # a PatchingScores (circuits.patching)
+            kwargs.setdefault("score_name", f"|effect| / gap ({result.method})")
+            kwargs.setdefault("threshold", float(result.threshold) - 1e-6 if result.selected.any() else float(result.node_scores.max()) + 1e-6)
+            return cls(result.node_scores, result.n_layers, result.n_heads, truth, None, significant=result.selected,
+                       p_values=result.p, null_selected=result.null_selected, q=result.q, **kwargs)
         if hasattr(result, "z") and kind == "node":  # a CalibratedScores
             codes = None if result.pos_codes is None else (result.pos_codes, result.neg_codes)
             z = np.asarray(result.z, dtype=np.float64)
@@ -127,6 +139,23 @@ class HeadOverlapHeatmap(Widget):
         return {"codes": codes.tolist(), "positives": [int((p == c).sum()) for c in codes],
                 "negatives": [int((n == c).sum()) for c in codes]}
 
+    def _layer_svg(self, name: str, v: np.ndarray) -> str:
+        "A small SVG grid of one layer (cells shaded by value, ground truth outlined), titled by its name."
+        t, cell, pad = np.asarray(self.truth, bool), 14, 16
+        lo, hi = float(v.min()), float(v.max())
+        span = hi - lo if hi > lo else 1.0
+        W, H = pad + self.n_heads * cell + 4, pad + self.n_layers * cell + 4
+        out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+               f'style="max-width:100%;height:auto;margin-left:12px" font-family="sans-serif" font-size="9">'
+               f'<title>{escape(name)}</title><text x="2" y="10" fill="#444">{escape(name[:40])}</text>']
+        for i, x in enumerate(v):
+            l, j = divmod(i, self.n_heads)
+            c = [round(a + (b - a) * (x - lo) / span) for a, b in zip((241, 245, 251), (8, 48, 107))]
+            stroke = ' stroke="#dc2626" stroke-width="1.5"' if t[i] else ""
+            out.append(f'<rect x="{pad + j * cell + 1}" y="{pad + l * cell + 1}" width="{cell - 2}" height="{cell - 2}" '
+                       f'fill="rgb({c[0]},{c[1]},{c[2]})"{stroke}><title>{escape(self.labels[i])} {escape(name)}: {x:.3g}</title></rect>')
+        return "".join(out) + "</svg>"
+
     def static_html(self) -> str:
         "SVG grid: cells shaded by score, ground truth outlined red, predicted heads dotted; metrics below."
         s, t, cell, pad = np.asarray(self.scores), np.asarray(self.truth, bool), 30, 28
@@ -158,6 +187,8 @@ class HeadOverlapHeatmap(Widget):
                 if self.stability:
                     parts.append(f'<rect x="{x + 3}" y="{y + cell - 6}" width="{(cell - 6) * self.stability[i]:.1f}" height="2.5" fill="#16a34a"/>')
         parts.append("</svg>")
+        for name, vals in self.layers.items():  # each layer as its own small grid beside the scores
+            parts.append(self._layer_svg(name, np.asarray(vals, dtype=np.float64)))
         m = self.metrics
         stats = f"{m['n_selected']} heads above threshold {self.threshold:.3g}"
         if t.any(): stats += f"; precision {m['precision']:.2f}, recall {m['recall']:.2f}, F1 {m['f1']:.2f}"

@@ -20,7 +20,8 @@ __all__ = ['InductionConfig', 'repeated_sequences', 'training_batch', 'repeat_lo
 import numpy as np
 import pandas as pd
 import torch
-from transformer_lens import TransformerBridge, TransformerBridgeConfig
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from transformer_lens import TransformerBridge, TransformerBridgeConfig  # loaded on first use
 
 # %% ../../nbs/circuits/05_induction.ipynb #9758114e
 from ..core import Config, InputError, atomic_path, atomic_write, data_dir, progress, seed_everything
@@ -62,6 +63,7 @@ class InductionConfig(Config):
     def half(self) -> int: return (self.seq_len - 1) // 2
 
     def bridge_config(self) -> TransformerBridgeConfig:
+        from transformer_lens import TransformerBridgeConfig
         return TransformerBridgeConfig(n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads,
                                        d_head=self.d_model // self.n_heads, n_ctx=self.seq_len, d_vocab=self.d_vocab,
                                        attn_only=self.attn_only, d_mlp=None if self.attn_only else (self.d_mlp or 4 * self.d_model),
@@ -123,6 +125,7 @@ def train_induction_model(cfg: InductionConfig | None = None, # settings
     "Train the attention-only model from scratch (seeded); see `induction_model` for the cached version."
     cfg = cfg or InductionConfig()
     seed_everything(cfg.seed)
+    from transformer_lens import TransformerBridge
     model = TransformerBridge.boot_native(cfg.bridge_config())
     g = torch.Generator().manual_seed(cfg.seed)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -154,6 +157,7 @@ def load_induction_model(path) -> tuple[TransformerBridge, InductionConfig]:
     path = Path(path)
     if not (path / "model.safetensors").is_file(): raise InputError(f"no saved induction model in {path}")
     cfg = InductionConfig(**json.loads((path / "config.json").read_text()))
+    from transformer_lens import TransformerBridge
     model = TransformerBridge.boot_native(cfg.bridge_config())
     model.load_state_dict(load_file(str(path / "model.safetensors")))
     return model.eval(), cfg

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 # %% auto #0
-__all__ = ['DEFAULT_METHOD', 'IOI_HEADS', 'GREATER_THAN_HEADS', 'DOCSTRING_HEADS', 'IOI_NAMES', 'IOI_PLACES', 'IOI_OBJECTS',
-           'IOI_TEMPLATES', 'GT_NOUNS', 'DOC_WORDS', 'DOC_FUNCS', 'DOC_DESCS', 'logit_diff_metric', 'next_token_metric',
-           'CircuitTask', 'find_circuit', 'ioi_prompts', 'greater_than_prompts', 'greater_than_metric',
-           'docstring_prompts', 'ioi_task', 'greater_than_task', 'docstring_task']
+__all__ = ['PATCHING_METHODS', 'ALL_METHODS', 'DEFAULT_METHOD', 'IOI_HEADS', 'GREATER_THAN_HEADS', 'DOCSTRING_HEADS', 'IOI_NAMES',
+           'IOI_PLACES', 'IOI_OBJECTS', 'IOI_TEMPLATES', 'GT_NOUNS', 'DOC_WORDS', 'DOC_FUNCS', 'DOC_DESCS',
+           'logit_diff_metric', 'next_token_metric', 'CircuitTask', 'find_circuit', 'ioi_prompts',
+           'greater_than_prompts', 'greater_than_metric', 'docstring_prompts', 'ioi_task', 'greater_than_task',
+           'docstring_task']
 
 # %% ../../nbs/circuits/04_tasks.ipynb #02b0944e
 import numpy as np
@@ -65,7 +66,7 @@ class CircuitTask:
     model_name: str | None = None # the model the ground truth refers to
     l1_coeff: float = 0.02 # the authors' SAE L1 coefficient for this task
     positions: list | None = None # where the task happens: token indices ([-1]: final token) or a boolean mask; None = all
-    null_factory: Callable | None = field(default=None, repr=False) # seed -> (positives, negatives) from one distribution
+    null_factory: Callable | None = field(default=None, repr=False) # seed -> (positives, negatives[, metric]) from one distribution
 
     def __post_init__(self):
         if self.positives is None or len(self.positives) == 0: raise InputError(f"task {self.name!r} has no positive prompts")
@@ -78,15 +79,19 @@ class CircuitTask:
 
     def null(self, seed: int = 0, # seed of the draw or split
             ) -> CircuitTask:
-        "The null control: positives and negatives from ONE distribution (fresh positives, or the positives split in two)."
-        if self.null_factory is not None: a, b = self.null_factory(seed)
+        """The null control: positives and negatives from ONE distribution (fresh positives, or the positives split in two).
+        A factory that also returns a metric pairs prompts with the same answers: patching methods can run on it too."""
+        metric = None
+        if self.null_factory is not None:
+            a, b, *rest = self.null_factory(seed)
+            metric = rest[0] if rest else None
         else:
             if len(self.positives) < 4: raise InputError(f"task {self.name!r} has {len(self.positives)} positives: the null control splits them, give at least 4")
             idx = np.random.default_rng(seed).permutation(len(self.positives))
             half = len(idx) // 2
             take = (lambda ix: self.positives[torch.as_tensor(ix)]) if isinstance(self.positives, torch.Tensor) else (lambda ix: [self.positives[i] for i in ix])
             a, b = take(idx[:half]), take(idx[half:2 * half])
-        return CircuitTask(f"{self.name} (null control)", a, b, None, self.ground_truth, None, self.model_name,
+        return CircuitTask(f"{self.name} (null control)", a, b, None, self.ground_truth, metric, self.model_name,
                            self.l1_coeff, self.positions)
 
     def truth(self, model) -> np.ndarray:
@@ -99,45 +104,75 @@ class CircuitTask:
         return f"CircuitTask({self.name!r}: {len(self.positives)} positives, {len(self.negatives)} negatives{gt})"
 
 # %% ../../nbs/circuits/04_tasks.ipynb #fe3e309a
-DEFAULT_METHOD = "entropy"  # the winner of benchmarks/circuits_family.py (issue 19); "paper" reproduces the publication
+PATCHING_METHODS = ("attribution", "patching", "mean-ablation")  # circuits.patching: causal, need a metric and paired prompts
+ALL_METHODS = ("paper", "position", "calibrated", "norm", "entropy", *PATCHING_METHODS)
+DEFAULT_METHOD = "attribution"  # the winner of benchmarks/circuits_real.py (issue 27); "paper" reproduces the publication
+
+def _patching(model, task, method, direction, scale, min_effect, q):
+    from universetbd.circuits.patching import attribution_patching, head_patching
+    kw = dict(direction=direction, scale=scale, min_effect=min_effect, q=q)
+    if method == "attribution": return attribution_patching(model, task, **kw)
+    return head_patching(model, task, mode="corrupt" if method == "patching" else "mean", **kw)
 
 def find_circuit(model, # a TransformerLens 4 model (TransformerBridge)
                  task: CircuitTask, # prompts (and optional ground truth)
                  config: DiscreteSAEConfig | None = None, # SAE settings (default: authors', with the task's L1)
                  position: str = "mean", # paper method only: head outputs averaged over positions ("mean") or the "last" one
                  threshold: float | None = None, # evaluation threshold (default: softmax 1/heads for "paper", else the selection)
-                 method: str = DEFAULT_METHOD, # "paper", "position", "calibrated", "norm" or "entropy" (see circuits.calibrated)
+                 method: str = DEFAULT_METHOD, # one of ALL_METHODS: "paper", our observational ones (circuits.calibrated), or patching
                  calibration=None, # `CalibrationConfig` (permutations, seeds, q) of the calibrated methods
                  null_control: bool = False, # also run on `task.null()`; the result's `.null` / `.null_selected`
+                 check: bool = True, # first check that the model does the task (tasks with a metric); `InputError` if not
+                 direction: str = "noising", # patching methods: "noising" (corrupted into clean) or "denoising"
+                 min_effect: float = 0.05, # patching methods: smallest selected effect (fraction of the gap)
+                 q: float = 0.05, # patching methods: Benjamini-Hochberg false discovery rate
+                 scale: float | None = None, # patching methods: the gap effects are divided by (default: the task's own)
                 ) -> CircuitScores:
     "Circuit discovery on `task`; `result.times` has every stage, `.selected` the circuit, `.evaluation` the metrics (or None)."
-    from universetbd.circuits.calibrated import METHODS, collect_positions
-    if method not in METHODS: raise InputError(f"method must be one of {METHODS}, got {method!r}")
-    config = config or DiscreteSAEConfig(l1_coeff=task.l1_coeff)
+    from universetbd.circuits.calibrated import collect_positions, discover_calibrated
+    from universetbd.circuits.patching import check_task
+    if method not in ALL_METHODS: raise InputError(f"method must be one of {ALL_METHODS}, got {method!r}")
     if task.ground_truth: task.truth(model)  # fail early on heads the model does not have
-    sw = Stopwatch()
-    with sw("activations"):
-        ragged = not isinstance(task.positives, torch.Tensor)
-        if method == "paper":
-            acts = collect_activations(model, task.positives, task.negatives, position=position, ragged=ragged)
-        else:
-            acts = collect_positions(model, task.positives, task.negatives, task.positions)
-    res = discover_circuit(acts, config, method=method, calibration=calibration)
+    if method in PATCHING_METHODS and task.metric is None:
+        raise InputError(f"method {method!r} measures the task metric under patching, but task {task.name!r} has no metric: "
+                         f"give the task answers= or metric=, or use an observational method such as method='entropy'")
+    config = config or DiscreteSAEConfig(l1_coeff=task.l1_coeff)
+    sw, task_check = Stopwatch(), None
+    if check and task.metric is not None:
+        with sw("task check"): task_check = check_task(model, task).require()
+    if method in PATCHING_METHODS:
+        res = _patching(model, task, method, direction, scale, min_effect, q)
+    else:
+        with sw("activations"):
+            ragged = not isinstance(task.positives, torch.Tensor)
+            if method == "paper":
+                acts = collect_activations(model, task.positives, task.negatives, position=position, ragged=ragged)
+            else:
+                acts = collect_positions(model, task.positives, task.negatives, task.positions)
+        res = (discover_circuit(acts, config) if method == "paper" else
+               discover_calibrated(acts, method, config, calibration))
     res.times = {**sw.times, **res.times}
-    res.method = method
-    if method == "paper" or threshold is not None or not hasattr(res, "z"):
+    res.method, res.task_check = method, task_check  # the TaskCheck (clean and corrupted metric, accuracy), or None
+    if method == "paper" or threshold is not None or not hasattr(res, "threshold"):
         ev = lambda: evaluate_scores(res.node_scores, task.ground_truth, res.n_layers, res.n_heads, threshold)
     else:
         ev = lambda: {**evaluate_scores(res.node_scores, task.ground_truth, res.n_layers, res.n_heads, res.threshold - 1e-9),
                       **{k: v for k, v in circuit_metrics(res.selected, task.truth(model)).items()}}
     res.evaluation = ev() if task.ground_truth and 0 < len(set(task.ground_truth)) < res.n_layers * res.n_heads else None
     if null_control:
-        if method == "paper" or not hasattr(res, "z"):
-            raise InputError(f"the null control needs a calibrated method (selection by significance), got {method!r}: "
-                             f"use method='calibrated', 'norm' or 'entropy'")
-        res.null = find_circuit(model, task.null(), config, position, None, method, calibration)
+        if method == "paper" or not hasattr(res, "threshold"):
+            raise InputError(f"the null control needs a method that selects by significance, got {method!r}: "
+                             f"use method='attribution', 'calibrated', 'norm' or 'entropy'")
+        null = task.null()
+        if method in PATCHING_METHODS and null.metric is None:
+            raise InputError(f"task {task.name!r} has no same-answer null pairs (its null_factory returns no metric), so a "
+                             f"patching null control is not defined: build the task with circuits.pairs, or use "
+                             f"null_control=False, or an observational method such as method='entropy'")
+        res.null = find_circuit(model, null, config, position, None, method, calibration, check=False, direction=direction,
+                                min_effect=min_effect, q=q, scale=getattr(res, "scale", None))
         res.times["null_control"] = sum(res.null.times.values())
     return res
+
 
 # %% ../../nbs/circuits/04_tasks.ipynb #cde046f5
 IOI_HEADS = ["0.1", "0.10", "2.2", "3.0", "4.11", "5.5", "5.8", "5.9", "6.9", "7.3", "7.9", "8.6", "8.10", "9.0",

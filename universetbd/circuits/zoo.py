@@ -28,6 +28,9 @@ FAMILY = {
     "d-3l4h": InductionConfig(n_layers=3, n_heads=4, d_model=64, d_vocab=64, seq_len=21, seed=4),
     "e-3l8h-v48": InductionConfig(n_layers=3, n_heads=8, d_model=64, d_vocab=48, seq_len=29, seed=5),
     "f-2l6h-v80": InductionConfig(n_layers=2, n_heads=6, d_model=48, d_vocab=80, seq_len=27, seed=6),
+    # with MLP blocks (issue 27): heads share the work with MLPs, as in real models
+    "g-3l4h-mlp": InductionConfig(n_layers=3, n_heads=4, d_model=64, d_vocab=64, seq_len=21, seed=8, attn_only=False),
+    "i-2l4h-mlp": InductionConfig(n_layers=2, n_heads=4, d_model=64, d_vocab=64, seq_len=25, seed=9, attn_only=False),
 }
 HELD_OUT = ("h-3l6h-v72", InductionConfig(n_layers=3, n_heads=6, d_model=48, d_vocab=72, seq_len=23, seed=7))
 
