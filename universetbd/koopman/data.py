@@ -17,7 +17,6 @@ __all__ = ['PENDULUM_DAMPING', 'PAPER_LEVELS', 'DATASETS', 'pendulum', 'make_win
 # %% ../../nbs/koopman/02_data.ipynb #13477d64
 import numpy as np
 import torch
-from scipy.integrate import odeint
 
 # %% ../../nbs/koopman/02_data.ipynb #dd418872
 from ..core import InputError, NotConfiguredError, check_finite, data_dir
@@ -35,6 +34,7 @@ def pendulum(damping: float = 0.0, # damping coefficient c (see PENDULUM_DAMPING
              F: float = 0.6, omega: float = 1.0, # amplitude and frequency of the driving force
             ) -> tuple[np.ndarray, np.ndarray]:
     "Trajectories `(n_theta*n_omega, n_t, 2)` of (theta, theta') and the time grid, solved with `scipy.integrate.odeint`."
+    from scipy.integrate import odeint   # loaded on first use (scipy.integrate takes 0.4 s)
     for name, v in (("n_theta", n_theta), ("n_omega", n_omega), ("n_t", n_t)):
         if not isinstance(v, int) or v < (2 if name == "n_t" else 1): raise InputError(f"{name} must be a positive integer (n_t >= 2), got {v!r}")
     if not (math.isfinite(damping) and damping >= 0): raise InputError(f"damping must be a finite number >= 0, got {damping!r}")
