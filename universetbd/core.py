@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import errno
 import fnmatch
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -25,10 +26,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'PROGRESS_ENV', 'UniverseTBDError', 'InputError',
+__all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'FINGERPRINT_VERSION', 'PROGRESS_ENV', 'UniverseTBDError', 'InputError',
            'MissingDependencyError', 'NotConfiguredError', 'require', 'Config', 'get_device', 'seed_everything',
            'torch_threads', 'data_dir', 'shared_data', 'fsync_dir', 'atomic_path', 'atomic_write', 'atomic_dir',
-           'check_finite', 'read_json', 'progress']
+           'check_finite', 'read_json', 'StaleResultError', 'digest', 'Fingerprint', 'fingerprint', 'write_fingerprint',
+           'read_fingerprint', 'progress']
 
 # %% ../nbs/00_core.ipynb #7631e3d5
 from platformdirs import user_cache_dir
@@ -373,6 +375,135 @@ def read_json(path, # the JSON file
     missing = [k for k in keys if k not in data]
     if missing: raise InputError(f"{path} lacks the key{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}: {fix}")
     return data
+
+# %% ../nbs/00_core.ipynb #155a69db
+FINGERPRINT_VERSION = 1   # raised if `digest` ever hashes differently (old fingerprints then read as changed)
+
+class StaleResultError(InputError):
+    "A saved or cached result was made from other inputs than the ones given now."
+
+def digest(x, # what to hash: array, tensor, torch module, path, dataclass/`Config`, mapping, sequence, str, bytes, number, None, function, or an object with a `fingerprint`
+          ) -> str:
+    """A stable content hash of `x` (32 hex digits): the same content gives the same digest in every process and on
+    every machine. Arrays hash their dtype, shape and bytes (memory-mapped ones in chunks), torch modules their state
+    dict, paths a file's bytes or a directory's file names and bytes, dataclasses their class and fields, functions
+    their qualified name and code; an object with a `fingerprint` attribute (a string or a method) hashes that."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"utbd-fingerprint-{FINGERPRINT_VERSION}".encode())
+    _feed(h, x)
+    return h.hexdigest()
+
+def _feed(h, x, depth=0):
+    "Feed `x` into the hash `h`, each value tagged with its kind so that 1, 1.0, '1' and [1] differ."
+    put = lambda tag, data=b"": h.update(tag.encode() + b"\x00" + (data if isinstance(data, bytes) else str(data).encode()) + b"\x01")
+    if depth > 50: raise InputError("cannot fingerprint a structure nested more than 50 levels deep (or one that contains itself)")
+    if x is None or isinstance(x, (bool, int, float, complex)): put(type(x).__name__, repr(x)); return
+    if isinstance(x, str): put("str", x.encode("utf-8", "surrogatepass")); return
+    if isinstance(x, (bytes, bytearray, memoryview)): put("bytes", bytes(x)); return
+    fp = getattr(x, "fingerprint", None)
+    if fp is not None and not isinstance(x, type):
+        fp = fp() if callable(fp) else fp
+        if isinstance(fp, str): put("fingerprint", f"{type(x).__qualname__}:{fp}"); return
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(x, np.generic): _feed(h, x.item(), depth + 1); return
+    if np is not None and isinstance(x, np.ndarray): _feed_array(h, put, x); return
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor):
+        t = x.detach().to("cpu").contiguous()
+        put("tensor", f"{t.dtype}|{tuple(t.shape)}"); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes()); return
+    if torch is not None and isinstance(x, torch.nn.Module):
+        put("module", type(x).__qualname__); _feed(h, dict(x.state_dict()), depth + 1); return
+    if isinstance(x, os.PathLike): _feed_path(h, put, Path(x)); return
+    if dataclasses.is_dataclass(x):
+        put("dataclass", type(x).__qualname__)
+        _feed(h, {f.name: getattr(x, f.name) for f in dataclasses.fields(x)}, depth + 1); return
+    if isinstance(x, Mapping):
+        items = sorted(((str(k), v) for k, v in x.items()), key=lambda kv: kv[0])
+        put("map", len(items))
+        for k, v in items: put("key", k.encode()); _feed(h, v, depth + 1)
+        return
+    if isinstance(x, (set, frozenset)):
+        put("set", len(x)); [h.update(d.encode()) for d in sorted(digest(v) for v in x)]; return
+    if isinstance(x, (list, tuple)) or type(x).__name__ in ("Series", "Index"):
+        seq = list(x); put("seq", len(seq))
+        for v in seq: _feed(h, v, depth + 1)
+        return
+    if type(x).__name__ == "DataFrame":
+        put("frame", list(map(str, x.columns)))
+        for c in x.columns: _feed(h, list(x[c]), depth + 1)
+        return
+    code = getattr(x, "__code__", None)
+    if code is not None:
+        put("function", f"{getattr(x, '__module__', '')}.{getattr(x, '__qualname__', '')}")
+        h.update(code.co_code); _feed(h, [c for c in code.co_consts if isinstance(c, (str, int, float, bytes, type(None)))], depth + 1)
+        return
+    raise InputError(f"cannot fingerprint a {type(x).__module__}.{type(x).__qualname__}: give its content instead (arrays, a "
+                     f"config, a file path, a model's weights or its name and revision), or give it a `fingerprint` attribute")
+
+def _feed_array(h, put, a, chunk=1 << 24):
+    if a.dtype.hasobject: raise InputError("cannot fingerprint an array of Python objects: convert it to numbers or strings first")
+    put("array", f"{a.dtype.str}|{a.shape}")
+    flat = a.reshape(-1) if a.flags.c_contiguous else sys.modules["numpy"].ascontiguousarray(a).reshape(-1)
+    step = max(1, chunk // max(1, a.itemsize))
+    for s in range(0, flat.shape[0], step): h.update(flat[s:s + step].tobytes())
+
+def _feed_path(h, put, p, chunk=1 << 22):
+    if not p.exists(): raise InputError(f"cannot fingerprint {p}: no such file or directory")
+    files = [p] if p.is_file() else sorted(q for q in p.rglob("*") if q.is_file() and not any(
+        part.startswith(".") for part in q.relative_to(p).parts))
+    put("path", "file" if p.is_file() else f"dir|{len(files)}")
+    for q in files:
+        if q is not p: put("name", q.relative_to(p).as_posix())
+        put("size", q.stat().st_size)
+        with open(q, "rb") as f:
+            while b := f.read(chunk): h.update(b)
+
+class Fingerprint(dict):
+    "The digests of a job's inputs by name (from `fingerprint`); `.digest` is one hash of them all."
+    @property
+    def digest(self) -> str: return digest(dict(self))
+
+    def changed(self, saved, # the fingerprint stored with the old result (a mapping of digests, or None: nothing stored)
+               ) -> list[str]:
+        "Names of the inputs whose digest differs from `saved` (also those only one side has); all names when `saved` is None."
+        if saved is None: return sorted(self)
+        saved = dict(saved)
+        return sorted(k for k in {*self, *saved} if self.get(k) != saved.get(k))
+
+    def check(self, saved, # the fingerprint stored with the old result (None: nothing stored)
+              what: str, # what was saved, e.g. "the shards in out/"
+              fresh: str, # how to start fresh, e.g. "give another folder or delete out/"
+             ) -> "Fingerprint":
+        "Raise `StaleResultError` naming the changed inputs unless `saved` matches; returns self."
+        bad = self.changed(saved)
+        if bad:
+            said = ", ".join(f"{k} ({'new' if k not in (saved or {}) else 'removed' if k not in self else 'changed'})" for k in bad)
+            raise StaleResultError(f"{what} {'was' if not what.endswith('s') else 'were'} made from other inputs than these: "
+                                   f"{said}. It is kept as it was; to start fresh, {fresh}")
+        return self
+
+def fingerprint(**inputs) -> Fingerprint:
+    "Digest each named input of a job, e.g. `fingerprint(sae=sae, vectors=X, config=cfg, code=2)`."
+    return Fingerprint({k: digest(v) for k, v in inputs.items()})
+
+def write_fingerprint(path, # the JSON file to write (atomically), e.g. out/"fingerprint.json"
+                      fp: Fingerprint, # from `fingerprint`
+                      **extra, # more JSON-able facts to store beside it (shown to the user, not compared)
+                     ) -> Path:
+    "Store `fp` in `path` as JSON, atomically."
+    path = Path(path)
+    with atomic_write(path) as f:
+        json.dump({"fingerprint_version": FINGERPRINT_VERSION, "digest": fp.digest, "inputs": dict(fp), **extra}, f, indent=1)
+    return path
+
+def read_fingerprint(path, # a file `write_fingerprint` wrote
+                    ) -> Fingerprint | None:
+    "The fingerprint stored in `path`, or None when there is none (a missing file); an unreadable file raises `InputError`."
+    path = Path(path)
+    if not path.exists(): return None
+    data = read_json(path, "delete it to start fresh", keys=("inputs",))
+    if data.get("fingerprint_version") != FINGERPRINT_VERSION: return Fingerprint()
+    return Fingerprint(data["inputs"])
 
 # %% ../nbs/00_core.ipynb #ebf8b8fc
 PROGRESS_ENV = "UNIVERSETBD_PROGRESS"
