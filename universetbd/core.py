@@ -29,8 +29,8 @@ from pathlib import Path
 __all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'FINGERPRINT_VERSION', 'PROGRESS_ENV', 'UniverseTBDError', 'InputError',
            'MissingDependencyError', 'NotConfiguredError', 'require', 'Config', 'get_device', 'seed_everything',
            'torch_threads', 'data_dir', 'shared_data', 'fsync_dir', 'atomic_path', 'atomic_write', 'atomic_dir',
-           'check_finite', 'read_json', 'StaleResultError', 'digest', 'Fingerprint', 'fingerprint', 'write_fingerprint',
-           'read_fingerprint', 'progress']
+           'check_finite', 'read_json', 'StaleResultError', 'ArrayChunks', 'digest', 'Fingerprint', 'fingerprint',
+           'write_fingerprint', 'read_fingerprint', 'progress']
 
 # %% ../nbs/00_core.ipynb #7631e3d5
 from platformdirs import user_cache_dir
@@ -382,6 +382,13 @@ FINGERPRINT_VERSION = 1   # raised if `digest` ever hashes differently (old fing
 class StaleResultError(InputError):
     "A saved or cached result was made from other inputs than the ones given now."
 
+@dataclasses.dataclass(frozen=True)
+class ArrayChunks:
+    "An array given as its row chunks in order (e.g. shards on disk): `digest` hashes it exactly as the whole array."
+    shape: tuple # the whole array's shape
+    dtype: object # its dtype (each chunk is read as this)
+    chunks: object # iterable of arrays, the rows in order
+
 def digest(x, # what to hash: array, tensor, torch module, path, dataclass/`Config`, mapping, sequence, str, bytes, number, None, function, or an object with a `fingerprint`
           ) -> str:
     """A stable content hash of `x` (32 hex digits): the same content gives the same digest in every process and on
@@ -407,6 +414,10 @@ def _feed(h, x, depth=0):
     np = sys.modules.get("numpy")
     if np is not None and isinstance(x, np.generic): _feed(h, x.item(), depth + 1); return
     if np is not None and isinstance(x, np.ndarray): _feed_array(h, put, x); return
+    if isinstance(x, ArrayChunks):
+        put("array", f"{np.dtype(x.dtype).str}|{tuple(int(s) for s in x.shape)}")
+        for c in x.chunks: h.update(np.ascontiguousarray(c, dtype=x.dtype).tobytes())
+        return
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(x, torch.Tensor):
         t = x.detach().to("cpu").contiguous()

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 # %% ../nbs/04_embeddings.ipynb #2988c9a9
-from .core import (InputError, NotConfiguredError, atomic_path, data_dir, get_device, progress,
+from .core import (InputError, NotConfiguredError, atomic_path, data_dir, digest, get_device, progress,
                               require)
 from .corpus import Corpus, arxiv_sample, arxiv_sample_meta
 from .llm import openai_client, resolve_settings
@@ -108,13 +108,27 @@ class Embedder:
         if max_seq_length is not None: self.model.max_seq_length = int(max_seq_length)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
+        self._fingerprint = None
 
     def __repr__(self): return f"Embedder({self.name!r}, dim={self.dim})"
 
     @property
+    def fingerprint(self) -> str:
+        """Content hash of the model (`core.digest`): its weights, its modules' settings (pooling, normalisation) and
+        token limit. Computed once per embedder (about 0.1 s for all-MiniLM-L6-v2); after changing the model in place
+        (fine-tuning), make a new `Embedder` so its vectors are not mixed with the old model's."""
+        if self._fingerprint is None:
+            m = self.model
+            parts = ([(type(s).__name__, s.get_config_dict() if hasattr(s, "get_config_dict") else None) for s in m]
+                     if hasattr(m, "__iter__") else [])
+            self._fingerprint = digest({"weights": m, "modules": parts,
+                                        "max_seq_length": getattr(m, "max_seq_length", None)})
+        return self._fingerprint
+
+    @property
     def cache_key(self) -> str:
-        "What identifies this embedder's vectors in the cache: name, dimension and token limit."
-        return f"{self.name}|d={self.dim}|len={getattr(self.model, 'max_seq_length', None)}"
+        "What identifies this embedder's vectors in the cache: name, dimension, token limit and the weights' `fingerprint`."
+        return f"{self.name}|d={self.dim}|len={getattr(self.model, 'max_seq_length', None)}|w={self.fingerprint[:12]}"
 
     def encode(self, texts, # a list of strings
                batch_size: int = 64, # texts per forward pass
@@ -238,6 +252,7 @@ class PrecomputedEmbeddings:
                                  f"{s[s.duplicated()].iloc[0]!r}")
             self.ids = ids
         self.name, self.dim = str(name), int(X.shape[1])
+        self._fingerprint = None
 
     def __len__(self): return len(self.vectors)
     def __repr__(self): return f"PrecomputedEmbeddings({self.name!r}, {len(self)} x {self.dim})"
@@ -278,7 +293,13 @@ class PrecomputedEmbeddings:
         return cls(X, ids=df[id_column].tolist() if id_column else None, **kwargs)
 
     @property
-    def cache_key(self) -> str: return f"precomputed:{self.name}|d={self.dim}"
+    def fingerprint(self) -> str:
+        "Content hash of the vectors and their ids (`core.digest`)."
+        if self._fingerprint is None: self._fingerprint = digest({"vectors": self.vectors, "ids": self.ids, "name": self.name})
+        return self._fingerprint
+
+    @property
+    def cache_key(self) -> str: return f"precomputed:{self.name}|d={self.dim}|v={self.fingerprint[:12]}"
 
     def align(self, corpus, # a `Corpus`, a list of ids, or a number of rows
              ) -> np.ndarray:
@@ -440,7 +461,7 @@ def embed_corpus(corpus_or_texts, # a `Corpus` or a list of strings
         uniq, first, inverse = np.unique(keys[todo], return_index=True, return_inverse=True)
         new = np.zeros((len(uniq), embedder.dim), dtype=np.float32)
         shipped, svecs = arxiv_sample_vectors(store.cache_key, uniq)   # texts of the arXiv sample: its shipped vectors
-        new[shipped] = svecs
+        if shipped.any(): new[shipped] = svecs
         if not shipped.all():
             rest = np.flatnonzero(~shipped)
             enc = embedder.encode([texts[todo[first[j]]] for j in rest], batch_size=batch_size, show_progress=show_progress)

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import warnings
 import json
 from dataclasses import asdict, dataclass
@@ -24,11 +23,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING: from transformer_lens import TransformerBridge, TransformerBridgeConfig  # loaded on first use
 
 # %% ../../nbs/circuits/05_induction.ipynb #9758114e
-from ..core import Config, InputError, atomic_path, atomic_write, data_dir, progress, seed_everything
+from ..core import Config, InputError, atomic_path, atomic_write, data_dir, fingerprint, progress, seed_everything
 from .acts import head_labels, model_heads, torch_threads
 from .tasks import CircuitTask, next_token_metric
 
 # %% ../../nbs/circuits/05_induction.ipynb #64696535
+_TRAIN_CODE = 1   # raise when a change to the training code changes the weights (cached models are then retrained)
+
 @dataclass
 class InductionConfig(Config):
     "The offline induction task: a 2-layer attention-only TL-native model trained on repeated random tokens."
@@ -71,9 +72,7 @@ class InductionConfig(Config):
 
     def key(self) -> str:
         "Short hash of the settings that change the weights (the cache key)."
-        d = {k: v for k, v in asdict(self).items() if k != "n_threads"}
-        if self.attn_only: d.pop("attn_only"); d.pop("d_mlp")  # keeps the keys of models cached before MLPs existed
-        return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
+        return fingerprint(settings={k: v for k, v in asdict(self).items() if k != "n_threads"}, code=_TRAIN_CODE).digest[:12]
 
 # %% ../../nbs/circuits/05_induction.ipynb #b03ff104
 def repeated_sequences(n: int, # number of sequences

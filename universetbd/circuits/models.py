@@ -5,7 +5,6 @@
 # %% ../../nbs/circuits/11_models.ipynb #0df315d4
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,29 +17,20 @@ __all__ = ['SMOLLM2', 'file_fingerprint', 'weights_fingerprint', 'llama_copy', '
 import torch
 
 # %% ../../nbs/circuits/11_models.ipynb #c5283014
-from ..core import InputError, atomic_dir, data_dir, get_device
+from ..core import InputError, atomic_dir, data_dir, digest, get_device
 
 if TYPE_CHECKING: from transformer_lens import TransformerBridge  # loaded on first use
 
 # %% ../../nbs/circuits/11_models.ipynb #bd626808
 def file_fingerprint(path, # a file, e.g. the GGUF weights
-                     chunk: int = 1 << 22, # bytes read at a time
                     ) -> str:
-    "First 16 hex digits of the SHA-256 of the file's bytes."
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk): h.update(block)
-    return h.hexdigest()[:16]
+    "First 16 hex digits of the file's content hash (`core.digest`)."
+    return digest(Path(path))[:16]
 
 def weights_fingerprint(model, # a torch module (a transformers model or a TransformerBridge)
                        ) -> str:
-    "First 16 hex digits of the SHA-256 of every tensor of `model.state_dict()` (names, shapes, dtypes, bytes)."
-    h = hashlib.sha256()
-    for name, t in sorted(model.state_dict().items()):
-        t = t.detach().cpu().contiguous()
-        h.update(f"{name}:{tuple(t.shape)}:{t.dtype};".encode())
-        if t.numel(): h.update(t.view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()[:16]
+    "First 16 hex digits of the content hash (`core.digest`) of `model.state_dict()` (names, shapes, dtypes, bytes)."
+    return digest(dict(model.state_dict()))[:16]
 
 # %% ../../nbs/circuits/11_models.ipynb #f6bd4fa6
 _SOURCE_KEYS = ("architectures", "model_type", "quantization_config", "_name_or_path", "_model_name_or_path",

@@ -5,7 +5,6 @@
 # %% ../../nbs/circuits/13_pairs.ipynb #304b5e8c
 from __future__ import annotations
 
-import hashlib
 import random
 
 # %% auto #0
@@ -17,7 +16,7 @@ import numpy as np
 import torch
 
 # %% ../../nbs/circuits/13_pairs.ipynb #e590a1eb
-from ..core import InputError
+from ..core import InputError, digest
 from .tasks import (DOC_DESCS, DOC_FUNCS, DOC_WORDS, GT_NOUNS, IOI_NAMES, IOI_OBJECTS, IOI_PLACES,
                                         IOI_TEMPLATES, CircuitTask, greater_than_metric, logit_diff_metric)
 
@@ -45,9 +44,7 @@ def single_tokens(model, # a model with `to_tokens`
     return keep
 
 def _fingerprint(metric, name, *arrays):
-    h = hashlib.sha256(name.encode())
-    for a in arrays: h.update(np.asarray(a).tobytes())
-    metric.fingerprint = f"{name}:{h.hexdigest()[:16]}"
+    metric.fingerprint = f"{name}:{digest([np.asarray(a) for a in arrays])[:16]}"
     return metric
 
 # %% ../../nbs/circuits/13_pairs.ipynb #b767a693

@@ -5,8 +5,6 @@
 # %% ../../nbs/circuits/12_patching.ipynb #9344fd83
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 # %% auto #0
@@ -19,7 +17,7 @@ import numpy as np
 import torch
 
 # %% ../../nbs/circuits/12_patching.ipynb #de58f129
-from ..core import InputError, atomic_path, data_dir, progress
+from ..core import InputError, atomic_path, data_dir, digest, fingerprint, progress
 from .acts import head_labels, model_heads, small_model_threads, to_tokens, torch_threads
 from .discrete_sae import Stopwatch
 from .models import weights_fingerprint
@@ -134,17 +132,14 @@ def _metric_key(metric) -> str:
     "What identifies a metric: its `fingerprint` attribute, else its name and code."
     fp = getattr(metric, "fingerprint", None)
     if fp: return str(fp)
-    code = getattr(metric, "__code__", None)
-    return f"{getattr(metric, '__qualname__', type(metric).__name__)}:{hashlib.sha256(code.co_code).hexdigest()[:16] if code else ''}"
+    return digest(metric)
 
 def patching_key(model, clean, corrupt, metric, clean_values, corrupt_values, direction, mode) -> str:
     "Cache key: weights, token ids of both sets, the metric and its values, direction and mode."
-    h = hashlib.sha256()
-    h.update(json.dumps({"v": 1, "weights": weights_fingerprint(model), "metric": _metric_key(metric),
-                         "direction": direction, "mode": mode}).encode())
-    for t in [*clean, *corrupt]: h.update(t.cpu().numpy().astype(np.int64).tobytes() + b"|")
-    h.update(np.round(np.r_[clean_values, corrupt_values], 5).tobytes())
-    return h.hexdigest()[:24]
+    ids = lambda ts: [t.cpu().numpy().astype(np.int64) for t in ts]
+    return fingerprint(code=1, weights=weights_fingerprint(model), metric=_metric_key(metric), direction=direction,
+                       mode=mode, clean=ids(clean), corrupt=ids(corrupt),
+                       values=np.round(np.r_[clean_values, corrupt_values], 5)).digest[:24]
 
 def _patch_runs(model, base, last, source_z, metric, idx, n_layers, n_heads, max_batch, bar):
     "Metric `(n_heads, len(idx))` per layer: `base` tokens run with head h's z replaced by `source_z[l][..., h, :]`."

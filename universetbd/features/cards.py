@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import warnings
 from pathlib import Path
@@ -22,7 +21,7 @@ import traitlets
 from fastcore.basics import patch
 
 # %% ../../nbs/features/04_cards.ipynb #f0100b21
-from ..core import InputError
+from ..core import InputError, fingerprint
 from ..widgets import Widget, css_class, escape, rpc, static_text, shorten, STATIC_WRAP
 from .stats import FeatureStats, feature_stats
 from .labels import (corpus_frame, offline_labels, score_labels, EmbeddingPredictor, tokenize,
@@ -402,14 +401,11 @@ def _identity(obj, default: str) -> str:
 
 def _labels_key(st, df, labeller, embeddings, embedder) -> str:
     "Hash of everything a label table depends on: codes and SAE, corpus texts, labeller, embeddings, embedder, protocol."
-    h = hashlib.blake2b(digest_size=8)
-    def add(x): h.update(x if isinstance(x, (bytes, memoryview)) else str(x).encode()); h.update(b"\0")
-    for x in (st.fingerprint, len(df), *df["text"].astype(str), _identity(labeller, "offline")): add(x)
-    if embeddings is None: add("unscored")
-    else:
-        X = np.ascontiguousarray(np.asarray(embeddings, np.float32))
-        for x in (X.shape, memoryview(X).cast("B"), _identity(embedder, "default"), json.dumps(_SCORING, sort_keys=True)): add(x)
-    return h.hexdigest()
+    scored = embeddings is not None
+    return fingerprint(stats=st.fingerprint, texts=df["text"].astype(str).tolist(), labeller=_identity(labeller, "offline"),
+                       embeddings=np.asarray(embeddings, np.float32) if scored else None,
+                       embedder=_identity(embedder, "default") if scored else None,
+                       protocol=_SCORING if scored else None, code=1).digest[:16]
 
 def build_atlas(codes, # `SparseCodes` of the corpus (from `universetbd.sae.topk.encode_corpus`)
                 sae, # the SAE (or its decoder `W_dec`, (d, n))

@@ -5,8 +5,7 @@
 # %% ../../nbs/features/01_stats.ipynb #29330cfe
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 
 # %% ../../nbs/features/01_stats.ipynb #15e0cde0
-from ..core import Config, InputError, atomic_dir, read_json, seed_everything
+from ..core import ArrayChunks, Config, InputError, atomic_dir, fingerprint, read_json, seed_everything
 
 # %% ../../nbs/features/01_stats.ipynb #15c60b28
 def codes_arrays(codes, # `SparseCodes`-like (`indices`, `values`, `n_latents`) or a tuple of the three
@@ -398,18 +397,20 @@ def _assemble_stats(N, part, C, W, cfg, fp,
                         cooc_jaccard=cj, similar=sim, similar_cos=simc, dissimilar=dis, dissimilar_cos=disc,
                         config=cfg, fingerprint=fp, **part)
 
+_STATS_CODE = 1   # raise when a change to this module changes the statistics (old caches are then recomputed)
+
 def _fingerprint(idx, val, W, cfg) -> str:
     return _fingerprint_parts([(idx.shape, [idx]), (val.shape, [val]), (W.shape, [W])], cfg)
 
 def _fingerprint_parts(parts, # [(shape of the whole array, its row chunks in order), ...]: codes indices, values, decoder
                        cfg) -> str:
-    "Content hash of the codes, decoder and config; the arrays may come in chunks (shards), same hash."
-    h = hashlib.blake2b(digest_size=16)
-    for shape, chunks in parts:
-        h.update(str(tuple(int(s) for s in shape)).encode())
-        for a in chunks: h.update(np.ascontiguousarray(a).tobytes())
-    h.update(json.dumps(dataclasses.asdict(cfg), sort_keys=True).encode())
-    return h.hexdigest()
+    "Content hash (`core.fingerprint`) of the codes, decoder and config; the arrays may come in chunks (shards), same hash."
+    arrays = {}
+    for name, (shape, chunks) in zip(("indices", "values", "decoder"), parts):
+        it = iter(chunks); first = next(it, None)   # chunks may be a generator reading shards one at a time
+        arrays[name] = ArrayChunks(shape, np.float32 if first is None else first.dtype,
+                                   [] if first is None else itertools.chain([first], it))
+    return fingerprint(**arrays, config=cfg, code=_STATS_CODE).digest
 
 # %% ../../nbs/features/01_stats.ipynb #f4d6b64a
 _ARRAYS = ["density", "n_active", "mean_act", "max_act", "hist", "top_docs", "top_acts", "quantile_docs",

@@ -23,7 +23,7 @@ import pandas as pd
 import traitlets
 
 # %% ../../nbs/search/07_landscape.ipynb #0113a8a2
-from ..core import InputError, atomic_write, check_finite, data_dir
+from ..core import ArrayChunks, InputError, atomic_write, check_finite, data_dir, digest
 from ..widgets import Widget, css_class, escape, rpc, shorten, STATIC_WRAP
 from .steering import FeatureLabels, frame_of
 
@@ -40,10 +40,9 @@ def umap_available() -> bool:
 def embeddings_fingerprint(X, # (N, d) embeddings (NumPy array, memory-mapped too)
                            chunk: int = 65536, # rows hashed at a time
                           ) -> str:
-    "A short content hash of an embedding matrix (shape and float32 values)."
-    h = hashlib.sha256(str(tuple(X.shape)).encode())
-    for s in range(0, X.shape[0], chunk): h.update(np.ascontiguousarray(X[s:s + chunk], dtype=np.float32).tobytes())
-    return h.hexdigest()[:16]
+    "A short content hash (`core.digest`) of an embedding matrix (shape and float32 values)."
+    rows = (np.asarray(X[s:s + chunk], dtype=np.float32) for s in range(0, X.shape[0], chunk))
+    return digest(ArrayChunks(tuple(X.shape), np.float32, rows))[:16]
 
 def _check_matrix(X) -> np.ndarray:
     if hasattr(X, "detach"): X = X.detach().cpu().numpy()
