@@ -157,12 +157,31 @@ def _patch_runs(model, base, last, source_z, metric, idx, n_layers, n_heads, max
                 for k, h in enumerate(hs): z[k * g:(k + 1) * g, :, h] = zsrc[:, :, h] if zsrc.ndim == 4 else zsrc[None, :, h]
                 return z
             with torch.no_grad():
-                logits = model.run_with_hooks(base.repeat(len(hs), 1), fwd_hooks=[(f"blocks.{l}.attn.hook_z", hook)])
+                logits = _run_copies(model, base, l, len(hs), hook)
                 logits = end_aligned(logits, last.repeat(len(hs)))
                 vals = metric(logits, torch.as_tensor(np.tile(idx, len(hs)))).double().cpu().numpy()
             out[l, hs] = vals.reshape(len(hs), g)
         bar.update(1)
     return out
+
+def _run_copies(model, base, l, copies, z_hook):
+    """Logits of `copies` copies of `base` with `z_hook` at layer `l`'s z. Layers below `l` run once and the batch is
+    copied where layer `l` begins (on a `TransformerBridge`: about half the work of running every copy through every
+    layer); other models, or a bridge whose blocks refuse the copied batch, run the copies from the start (same result)."""
+    name = f"blocks.{l}.attn.hook_z"
+    if copies > 1 and getattr(model, "_utbd_copy_at_layer", True) and f"blocks.{l}.hook_in" in getattr(model, "hook_dict", {}):
+        g = base.shape[0]
+        def copy(x, hook=None): return x.repeat(copies, *([1] * (x.ndim - 1)))
+        def grow(mod, args, kwargs):   # the causal mask was built for the batch as it entered the model
+            m = kwargs.get("attention_mask")
+            if torch.is_tensor(m) and m.ndim == 4 and m.shape[0] == g: kwargs["attention_mask"] = copy(m)
+            return args, kwargs
+        handles = [model.blocks[j].attn.register_forward_pre_hook(grow, with_kwargs=True) for j in range(l, len(model.blocks))]
+        try: return model.run_with_hooks(base, fwd_hooks=[(f"blocks.{l}.hook_in", copy), (name, z_hook)])
+        except RuntimeError: model._utbd_copy_at_layer = False   # e.g. another attention layout: the plain way below
+        finally:
+            for h in handles: h.remove()
+    return model.run_with_hooks(base.repeat(copies, 1), fwd_hooks=[(name, z_hook)])
 
 def _z_cache(model, toks, n_layers, metric=None, idx=None, last=None):
     "z of every layer `(batch, pos, heads, d_head)`; with `metric`, also the metric values of the run."
