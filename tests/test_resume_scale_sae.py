@@ -173,19 +173,19 @@ def _listed(folder):
 
 
 def test_encode_killed_mid_write_resumes_and_keeps_finished_shards(tmp_path):
-    X = _X(3000); np.save(tmp_path / "emb.npy", X); _sae(8).save(tmp_path / "sae")
+    X = _X(2000); np.save(tmp_path / "emb.npy", X); _sae(8).save(tmp_path / "sae")
     cmd = [sys.executable, "-m", "universetbd.cli", "encode", str(tmp_path / "emb.npy"), "--sae", str(tmp_path / "sae"),
-           "-o", str(tmp_path / "codes"), "--shard-rows", "10", "--device", "cpu", "-q"]
+           "-o", str(tmp_path / "codes"), "--shard-rows", "20", "--device", "cpu", "-q"]
     p = subprocess.Popen(cmd, env=ENV, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _wait_then_kill(p, lambda: len(_listed(tmp_path / "codes")) >= 5, "encode")
+    _wait_then_kill(p, lambda: len(_listed(tmp_path / "codes")) >= 3, "encode")
     done = _listed(tmp_path / "codes")
-    assert 5 <= len(done) < 300, len(done)                                      # killed in the middle of the run
+    assert 3 <= len(done) < 100, len(done)                                      # killed in the middle of the run
     kept = {n: (tmp_path / "codes" / n).stat().st_mtime_ns for n in done}
     for n in kept: read_codes_shard(tmp_path / "codes" / n)                     # every listed shard whole
     r = subprocess.run(cmd, env=ENV, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert {n: (tmp_path / "codes" / n).stat().st_mtime_ns for n in kept} == kept   # finished shards reused
-    assert len(_listed(tmp_path / "codes")) == 300 and not list((tmp_path / "codes").glob(".*.tmp"))
+    assert len(_listed(tmp_path / "codes")) == 100 and not list((tmp_path / "codes").glob(".*.tmp"))
     _same_codes(tmp_path / "codes", TopKSAE.load(tmp_path / "sae", device="cpu"), X)
 
 
@@ -195,14 +195,14 @@ torch.set_num_threads(1)
 from universetbd.sae.topk import train_sae
 X = np.load(sys.argv[1])
 sae, hist = train_sae(X, n_latents=64, k=4, auxk=8, batch_size=40, steps=int(sys.argv[3]), lr=3e-3, seed=1,
-                      device="cpu", show_progress=False, checkpoint_dir=sys.argv[2], checkpoint_every=2)
+                      device="cpu", show_progress=False, checkpoint_dir=sys.argv[2], checkpoint_every=3)
 sae.save(sys.argv[2] + "-sae")
 """
 
 def test_training_killed_mid_checkpoint_resumes_to_the_same_weights(tmp_path):
     X = _X(400); np.save(tmp_path / "x.npy", X)
     (tmp_path / "train.py").write_text(TRAIN)
-    ck, steps = tmp_path / "ck", 1500
+    ck, steps = tmp_path / "ck", 300
     cmd = [sys.executable, str(tmp_path / "train.py"), str(tmp_path / "x.npy"), str(ck), str(steps)]
     p = subprocess.Popen(cmd, env=ENV, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _wait_then_kill(p, lambda: (ck / "checkpoint.pt").exists(), "training")
