@@ -182,6 +182,7 @@ def test_encode_killed_mid_write_resumes_and_keeps_finished_shards(tmp_path):
     assert 3 <= len(done) < 100, len(done)                                      # killed in the middle of the run
     kept = {n: (tmp_path / "codes" / n).stat().st_mtime_ns for n in done}
     for n in kept: read_codes_shard(tmp_path / "codes" / n)                     # every listed shard whole
+    with pytest.raises(InputError, match="are not finished"): load_codes(tmp_path / "codes")   # not read as complete
     r = subprocess.run(cmd, env=ENV, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert {n: (tmp_path / "codes" / n).stat().st_mtime_ns for n in kept} == kept   # finished shards reused

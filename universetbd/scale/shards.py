@@ -11,9 +11,10 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['STAGES', 'MANIFEST', 'SHARDS_CODE', 'shard_name', 'list_shards', 'shard_index', 'write_corpus_shards',
-           'write_vector_shard', 'read_vector_shard', 'write_codes_shard', 'read_codes_shard', 'Manifest', 'pending',
-           'embed_shard', 'encode_shard', 'run_embed', 'run_encode', 'embedder_key', 'load_vectors', 'load_codes',
-           'check_ids', 'shard_partial', 'merge_partials', 'feature_blocks', 'block_part', 'sharded_feature_stats']
+           'write_vector_shard', 'read_vector_shard', 'write_codes_shard', 'read_codes_shard', 'Manifest',
+           'check_finished', 'pending', 'embed_shard', 'encode_shard', 'run_embed', 'run_encode', 'embedder_key',
+           'load_vectors', 'load_codes', 'check_ids', 'shard_partial', 'merge_partials', 'feature_blocks', 'block_part',
+           'sharded_feature_stats']
 
 # %% ../../nbs/scale/01_shards.ipynb #bba12b9a
 import numpy as np
@@ -155,7 +156,7 @@ class Manifest:
             d = read_json(self.path, f"delete {self.path} (finished shards are then redone)", keys=("stage", "shards"))
             if d["stage"] != stage:
                 raise InputError(f"{self.folder} holds {d['stage']} shards, not {stage}: choose another output folder")
-            self.done = dict(d["shards"])
+            self.done, self.expected = dict(d["shards"]), dict.fromkeys(d.get("expected") or ())
 
     def is_done(self, name: str, # the shard file name
                 fp: str | None = None, # the fingerprint the shard must have been made with (None: any)
@@ -168,18 +169,34 @@ class Manifest:
             info: dict, # what to record (rows, ...); its fingerprint defaults to the one `pending` expects
            ):
         "Record a finished shard (rewrites the manifest atomically)."
-        if name in self.expected: info = {"fingerprint": self.expected[name], **info}
+        if self.expected.get(name): info = {"fingerprint": self.expected[name], **info}
         self.done[name] = info
         self._write()
 
     def _write(self):
         self.folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.path) as tmp:
-            Path(tmp).write_text(json.dumps({"stage": self.stage, "inputs": self.inputs, "shards": self.done}, indent=1))
+            Path(tmp).write_text(json.dumps({"stage": self.stage, "inputs": self.inputs, "expected": sorted(self.expected),
+                                             "shards": self.done}, indent=1))
+
+    @property
+    def missing(self) -> list[str]:
+        "Shards the last job set out to write that are not finished (empty when it completed)."
+        return sorted(n for n in self.expected if n not in self.done)
 
     @property
     def rows(self) -> int: return sum(int(v.get("rows", 0)) for v in self.done.values())
     def __repr__(self): return f"Manifest({str(self.folder)!r}, {self.stage}: {len(self.done)} shards, {self.rows} rows)"
+
+def check_finished(folder, # an output folder
+                   stage: str, # its stage
+                  ):
+    "Raise `InputError` if the folder's manifest says its last job stopped before writing every shard."
+    folder = Path(folder)
+    if not (folder / MANIFEST).exists(): return
+    miss = Manifest(folder, stage).missing
+    if miss: raise InputError(f"{folder}: {len(miss)} {stage} shard(s) are not finished (e.g. {miss[0]}; the job was stopped): "
+                              f"rerun it to finish them, finished shards are kept")
 
 def pending(src_dir, # input shard folder
             src_stage: str, # its stage
@@ -199,9 +216,8 @@ def pending(src_dir, # input shard folder
     keep = {n for n, fp in man.expected.items() if man.is_done(n, fp)}
     stale = [p for p in list_shards(out_dir, out_stage) if p.name not in keep] if out_dir.is_dir() else []
     for p in stale: p.unlink()
-    if stale or set(man.done) != keep or not man.path.exists():
-        man.done = {n: man.done[n] for n in sorted(keep)}
-        man._write()
+    man.done = {n: man.done[n] for n in sorted(keep)}
+    man._write()
     return man, [(s, d) for s, d in pairs if d.name not in keep]
 
 
@@ -288,6 +304,7 @@ def _load_sae(sae, device=None):
 def load_vectors(folder, # a folder of vectors shards
                 ) -> tuple[list, np.ndarray]:
     "All ids and vectors of a folder, in shard order."
+    check_finished(folder, "vectors")
     parts = [read_vector_shard(p) for p in list_shards(folder, "vectors")]
     if not parts: raise InputError(f"no vectors shards in {folder}")
     return [i for ids, _ in parts for i in ids], np.concatenate([X for _, X in parts])
@@ -296,6 +313,7 @@ def load_codes(folder, # a folder of codes shards
               ):
     "All ids and `SparseCodes` of a folder, in shard order."
     from universetbd.sae.topk import SparseCodes
+    check_finished(folder, "codes")
     parts = [read_codes_shard(p) for p in list_shards(folder, "codes")]
     if not parts: raise InputError(f"no codes shards in {folder}")
     ids = [i for p in parts for i in p["ids"]]
@@ -388,6 +406,7 @@ def sharded_feature_stats(codes_dir, # a folder of codes shards (or a list of sh
     "`feature_stats` of a corpus of codes shards, computed shard by shard and block by block (same result)."
     import pyarrow.parquet as pq
     cfg = (config or FeatureStatsConfig()).replace(**kwargs)
+    if not isinstance(codes_dir, (list, tuple)): check_finished(codes_dir, "codes")
     paths = [Path(p) for p in codes_dir] if isinstance(codes_dir, (list, tuple)) else list_shards(codes_dir, "codes")
     if not paths: raise InputError(f"no codes shards in {codes_dir}: encode the vectors first (run_encode, `universetbd encode`)")
     if not isinstance(max_entries, (int, np.integer)) or max_entries < 1:
