@@ -253,3 +253,31 @@ def test_distributed_trainer_keeps_the_model_name_resumes_and_refuses_changes(tm
         assert "made from other inputs" in capsys.readouterr().err
     np.save(tmp_path / "x.npy", X * 2)
     assert main(args) == 2 and "vectors (changed)" in capsys.readouterr().err
+
+
+class _FakeEmbedder:
+    "A deterministic stand-in for a sentence model: a text's vector from its hash, scaled by `scale`."
+    def __init__(self, scale): self.scale, self.dim, self.name = scale, 4, f"fake-{scale}"
+    @property
+    def cache_key(self): return f"{self.name}|d={self.dim}"
+    def encode(self, texts, batch_size=64, show_progress=None):
+        import zlib
+        return np.array([[zlib.crc32(t.encode()) % 97 * self.scale, 1, 2, 3] for t in texts], np.float32)
+
+
+def test_embed_shards_recompute_when_the_embedder_or_a_corpus_shard_changes(tmp_path):
+    import pandas as pd
+    from universetbd.scale.shards import load_vectors, run_embed, write_corpus_shards
+    df = pd.DataFrame({"id": [str(i) for i in range(30)], "text": [f"document {i}" for i in range(30)]})
+    write_corpus_shards(df, tmp_path / "corpus", rows_per_shard=10)
+    a, b = _FakeEmbedder(1.0), _FakeEmbedder(2.0)
+    vec = lambda: {p.name: p.stat().st_mtime_ns for p in (tmp_path / "v").glob("vectors-*.parquet")}
+    run_embed(tmp_path / "corpus", tmp_path / "v", a, show_progress=False); before = vec()
+    run_embed(tmp_path / "corpus", tmp_path / "v", a, show_progress=False); assert vec() == before
+    run_embed(tmp_path / "corpus", tmp_path / "v", b, show_progress=False)                     # another embedder
+    assert np.array_equal(load_vectors(tmp_path / "v")[1], b.encode(list(df.text))) and all(vec()[n] != t for n, t in before.items())
+    before = vec(); df.loc[15, "text"] = "a new text"
+    write_corpus_shards(df, tmp_path / "corpus", rows_per_shard=10)                            # one corpus shard changes
+    run_embed(tmp_path / "corpus", tmp_path / "v", b, show_progress=False)
+    assert [n for n, t in before.items() if vec()[n] != t] == [shard_name("vectors", 1)]
+    assert np.array_equal(load_vectors(tmp_path / "v")[1], b.encode(list(df.text)))

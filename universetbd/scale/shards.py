@@ -283,7 +283,8 @@ def run_encode(vectors_dir, # folder of vectors shards
 
 def embedder_key(embedder, # an embedder, a model name or path, a callable making one, or None (the default model)
                 ) -> str:
-    "A digest naming the embedder: its `fingerprint` (or content) when it has one, else its class, model name and settings."
+    """A digest naming the embedder: its `fingerprint` (or content) when it has one, precomputed vectors by their content,
+    else its class and `cache_key` (model name, dimension, token limit)."""
     import functools
     if embedder is None: return "default-embedder"
     if isinstance(embedder, type): return digest(f"{embedder.__module__}.{embedder.__qualname__}")
@@ -292,7 +293,11 @@ def embedder_key(embedder, # an embedder, a model name or path, a callable makin
     if isinstance(embedder, functools.partial):
         return digest({"call": embedder_key(embedder.func), "args": [str(a) for a in embedder.args],
                        "kwargs": {k: str(v) for k, v in embedder.keywords.items()}})
-    name = getattr(embedder, "name", None) or getattr(embedder, "model_name", None) or getattr(embedder, "name_or_path", None)
+    if getattr(embedder, "vectors", None) is not None:   # precomputed vectors: their content
+        ids = getattr(embedder, "ids", None)
+        return digest({"vectors": np.asarray(embedder.vectors), "ids": None if ids is None else [str(i) for i in ids]})
+    name = (getattr(embedder, "cache_key", None) or getattr(embedder, "name", None) or getattr(embedder, "model_name", None)
+            or getattr(embedder, "name_or_path", None))
     return digest({"class": f"{type(embedder).__module__}.{type(embedder).__qualname__}",
                    "name": name if isinstance(name, str) else None})
 
