@@ -216,6 +216,7 @@ def test_training_killed_mid_checkpoint_resumes_to_the_same_weights(tmp_path):
     ref, _ = train_sae(X, n_latents=64, k=4, auxk=8, batch_size=40, steps=steps, lr=3e-3, seed=1, device="cpu",
                        show_progress=False)
     for name, a in ref.state_dict().items(): assert torch.equal(resumed.state_dict()[name], a), name
+    assert not list(ck.glob(".*.tmp"))                                            # no half-written file left
     assert resumed.metadata["training"]["steps"] == steps
 
 

@@ -633,7 +633,7 @@ def evaluate_nmse(sae: TopKSAE, # the model
         var += (xb - mean).pow(2).sum().item()
     return se / max(var, 1e-30)
 
-# %% ../../nbs/sae/01_topk.ipynb #dd2b78af
+# %% ../../nbs/sae/01_topk.ipynb #cd36447b
 TRAIN_CODE = 1   # raised when a change to training changes the weights (old checkpoints then refuse to resume)
 CHECKPOINT_FILE = "checkpoint.pt"
 
@@ -644,6 +644,8 @@ class _Checkpoint:
             raise InputError(f"checkpoint_every must be a positive integer, got {every!r}")
         self.folder, self.fp, self.every, self.rank, self.saved_step = Path(folder).expanduser(), fp, int(every), rank, None
         self.path = self.folder / CHECKPOINT_FILE
+        if rank == 0 and self.folder.is_dir():   # half-written files of a killed run (the checkpoint itself is whole)
+            for p in self.folder.glob(f".{CHECKPOINT_FILE}.*.tmp"): p.unlink(missing_ok=True)
 
     def load(self):
         "The saved state, or None when there is none; a state made from other inputs raises `StaleResultError`."
@@ -665,6 +667,8 @@ class _Checkpoint:
         with atomic_path(self.path) as tmp: torch.save(state, tmp)
         self.saved_step = step
 
+
+# %% ../../nbs/sae/01_topk.ipynb #dd2b78af
 def _dist_reduce(distributed):
     "A sum all-reduce over the ranks (in place, returns the tensor), or None for one process."
     import torch.distributed as dist
