@@ -196,7 +196,7 @@ torch.set_num_threads(1)
 from universetbd.sae.topk import train_sae
 X = np.load(sys.argv[1])
 sae, hist = train_sae(X, n_latents=64, k=4, auxk=8, batch_size=40, steps=int(sys.argv[3]), lr=3e-3, seed=1,
-                      device="cpu", show_progress=False, checkpoint_dir=sys.argv[2], checkpoint_every=3)
+                      device="cpu", show_progress=False, checkpoint_dir=sys.argv[2], checkpoint_every=5)
 sae.save(sys.argv[2] + "-sae")
 """
 
