@@ -44,3 +44,39 @@ def test_ddp_two_gloo_processes_match_one(tmp_path):
     assert len(h2) == 21
     ddp_nmse = float(h2[-1].split(",")[3])
     assert abs(ddp_nmse - hist["nmse"].iloc[-1]) < 1e-4
+
+
+FAILING_RANK = """
+import sys
+import universetbd.sae.distributed as dist_main
+from universetbd.sae import topk
+real = topk.train_sae
+def failing(*a, **kw):
+    import torch.distributed as dist
+    def cb(sae, row):
+        if dist.get_rank() == 1 and row["step"] == 3: raise RuntimeError("rank one broke at step 3")
+    return real(*a, callback=cb, **kw)
+dist_main.train_sae = failing
+sys.exit(dist_main.main(sys.argv[1:]))
+"""
+
+def test_a_failing_rank_ends_the_others_with_its_error(tmp_path):
+    """Two ranks started by hand (no torchrun to kill the survivors): rank 1 raises at step 3 while rank 0 waits in an
+    all-reduce; both end, well within the timeout, and rank 0 reports rank 1's error."""
+    import socket
+    np.save(tmp_path / "x.npy", _toy(n=400))
+    (tmp_path / "fail.py").write_text(FAILING_RANK)
+    with socket.socket() as s: s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    base = {**os.environ, "OMP_NUM_THREADS": "1", "UNIVERSETBD_PROGRESS": "0", "CUDA_VISIBLE_DEVICES": "",
+            "PYTHONPATH": str(ROOT), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "WORLD_SIZE": "2"}
+    procs = [subprocess.Popen([sys.executable, str(tmp_path / "fail.py"), str(tmp_path / "x.npy"), str(tmp_path / "out"),
+                               "--backend", "gloo", "--timeout", "30", *ARGS], cwd=ROOT, text=True,
+                              env={**base, "RANK": str(r), "LOCAL_RANK": str(r)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             for r in (0, 1)]
+    try: outs = [p.communicate(timeout=150)[0] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None: p.kill()
+    assert all(p.returncode != 0 for p in procs), outs
+    assert "rank 1 failed: RuntimeError: rank one broke at step 3" in outs[0], outs[0][-3000:]   # rank 1's error, on rank 0
+    assert not (tmp_path / "out").exists()

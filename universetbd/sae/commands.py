@@ -41,7 +41,8 @@ def cmd_train_sae(args) -> dict:
               f"auxk={cfg.auxk}, lr={cfg.lr}, batch {cfg.batch_size}, " +
               (f"{cfg.steps} steps" if cfg.steps else f"{cfg.epochs} epochs"))
     sae, hist = train_sae(X, cfg, device=args.device, embedding_model=model,
-                          show_progress=False if args.quiet else None)
+                          show_progress=False if args.quiet else None,
+                          checkpoint_dir=args.checkpoint_dir, checkpoint_every=args.checkpoint_every)
     sae.save(out)
     with atomic_path(out / "history.csv") as tmp: hist.to_csv(tmp, index=False)
     tr = sae.metadata.get("training", {})
@@ -68,6 +69,9 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
     p.add_argument("embeddings", metavar="EMBEDDINGS", help="embeddings file (.npy or .parquet), e.g. from `universetbd embed`; a .npy file is memory-mapped and read batch by batch, so it may exceed RAM")
     output_option(p, help="SAE directory to write")
     p.add_argument("--overwrite", action="store_true", help="write into a non-empty output directory")
+    p.add_argument("--checkpoint-dir", metavar="DIR", help="save the training state here; a rerun with the same inputs "
+                   "resumes from it, one with any input changed refuses")
+    p.add_argument("--checkpoint-every", type=int, default=100, metavar="S", help="steps between checkpoints")
     s = p.add_argument_group("SAE and training settings (TopKSAEConfig)")
     add_config_options(s, TopKSAEConfig, exclude=["d_in"], short={"n_latents": "-n", "k": "-k"},
                        metavar={"n_latents": "N", "batch_size": "B"},

@@ -16,11 +16,12 @@ import torch
 __all__ = ['init_distributed', 'main']
 
 # %% ../../nbs/sae/04_distributed.ipynb #06f28be7
-from ..core import InputError
+from ..core import InputError, atomic_path
 from .topk import RowSource, TopKSAEConfig, train_sae
 
 # %% ../../nbs/sae/04_distributed.ipynb #c15e28ff
 def init_distributed(backend: str | None = None, # "gloo" or "nccl" (default: nccl when CUDA is available, else gloo)
+                     timeout: float = 300, # seconds a rank waits for the others (a collective, the start) before it fails
                     ) -> tuple[int, int, torch.device]:
     "Join the process group `torchrun` describes ($RANK, $WORLD_SIZE, $LOCAL_RANK, ...); return (rank, world size, device)."
     import torch.distributed as dist
@@ -33,33 +34,64 @@ def init_distributed(backend: str | None = None, # "gloo" or "nccl" (default: nc
     local = int(os.environ.get("LOCAL_RANK", 0))
     device = torch.device("cuda", local) if backend == "nccl" else torch.device("cpu")
     if backend == "nccl": torch.cuda.set_device(device)
-    if not dist.is_initialized(): dist.init_process_group(backend)
+    if not dist.is_initialized():
+        import datetime
+        dist.init_process_group(backend, timeout=datetime.timedelta(seconds=float(timeout)))
     return dist.get_rank(), dist.get_world_size(), device
 
 # %% ../../nbs/sae/04_distributed.ipynb #c01a6fc7
 _OPTIONS = ("n_latents", "k", "auxk", "lr", "batch_size", "epochs", "steps", "seed", "val_fraction", "dead_steps")
+_ERROR_KEY = "universetbd/failed_rank"
+
+def _publish_error(rank: int, e: BaseException):
+    "Tell the other ranks (through the process group's store) that this rank failed, and why."
+    import torch.distributed as dist
+    try: dist.distributed_c10d._get_default_store().set(_ERROR_KEY, f"rank {rank} failed: {type(e).__name__}: {e}")
+    except Exception: pass   # the store is gone too: the others still end at their timeout
+
+def _peer_error() -> str | None:
+    "The error another rank published, if any."
+    import torch.distributed as dist
+    try:
+        store = dist.distributed_c10d._get_default_store()
+        return store.get(_ERROR_KEY).decode() if store.check([_ERROR_KEY]) else None
+    except Exception: return None
 
 def main(argv=None, # command-line arguments (default: `sys.argv[1:]`)
         ) -> int:
-    "Train an SAE on embeddings streamed from disk, on every process `torchrun` starts (also runs as one process)."
-    from universetbd.commands import add_config_options, config_from_args
+    """Train an SAE on embeddings streamed from disk, on every process `torchrun` starts (also runs as one process).
+    A rank that fails ends the others within `--timeout` seconds, with its error."""
+    from universetbd.commands import add_config_options, config_from_args, embeddings_meta
     p = argparse.ArgumentParser(prog="python -m universetbd.sae.distributed",
                                 description="Streamed, data-parallel top-k SAE training (launch with torchrun).")
     p.add_argument("embeddings", help="(N, d) .npy file, or a folder of .npy shards read in name order")
     p.add_argument("out", help="folder for the SAE (written by rank 0)")
     p.add_argument("--backend", choices=("gloo", "nccl"), help="default: nccl with CUDA, else gloo")
+    p.add_argument("--embedding-model", metavar="NAME", help="model that made the embeddings, kept in the metadata "
+                   "(default: from EMBEDDINGS.json)")
+    p.add_argument("--checkpoint-dir", metavar="DIR", help="resumable checkpoint folder: a rerun with the same inputs resumes")
+    p.add_argument("--checkpoint-every", type=int, default=100, metavar="S", help="steps between checkpoints")
+    p.add_argument("--timeout", type=float, default=300, metavar="SEC", help="seconds a rank waits for the others before it fails")
     add_config_options(p, TopKSAEConfig, fields=_OPTIONS, short={"k": "-k"}, unset=_OPTIONS)
     args = p.parse_args(argv)
+    rank, world = 0, 1
     try:
         src = RowSource(args.embeddings)
         cfg = config_from_args(TopKSAEConfig(d_in=src.d), args)
-        rank, world, device = init_distributed(args.backend) if "WORLD_SIZE" in os.environ else (0, 1, None)
-        sae, hist = train_sae(src, cfg, device=device, distributed=world > 1)
-    except InputError as e:
-        print(f"error: {e}", file=sys.stderr); return 2
+        model = args.embedding_model or (embeddings_meta(args.embeddings).get("model") if Path(args.embeddings).is_file() else None)
+        rank, world, device = init_distributed(args.backend, args.timeout) if "WORLD_SIZE" in os.environ else (0, 1, None)
+        sae, hist = train_sae(src, cfg, device=device, distributed=world > 1, embedding_model=model,
+                              checkpoint_dir=args.checkpoint_dir, checkpoint_every=args.checkpoint_every)
+    except Exception as e:
+        peer = _peer_error() if world > 1 else None
+        if world > 1 and peer is None: _publish_error(rank, e)
+        print(f"error: {peer or e}", file=sys.stderr, flush=True)
+        if world > 1: os._exit(2 if isinstance(e, InputError) else 1)   # end now: no wait in the process group's teardown
+        if isinstance(e, InputError): return 2
+        raise
     if rank == 0:
         sae.save(args.out)
-        hist.to_csv(Path(args.out) / "history.csv", index=False)
+        with atomic_path(Path(args.out) / "history.csv") as tmp: hist.to_csv(tmp, index=False)
         print(f"saved {args.out} ({world} process{'es' if world > 1 else ''}, {len(hist)} steps, "
               f"final NMSE {hist['nmse'].iloc[-1]:.4f})", flush=True)
     if world > 1: torch.distributed.destroy_process_group()

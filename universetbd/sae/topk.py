@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['WEIGHTS_FILE', 'CFG_FILE', 'META_FILE', 'AUTHORS_REPO', 'TopKSAEConfig', 'nmse', 'TopKSAE', 'sae_loss', 'sae_grads',
-           'sae_step', 'make_optimizer', 'RowSource', 'fingerprint', 'evaluate_nmse', 'train_sae', 'SparseCodes',
-           'encode_corpus', 'parse_checkpoint_name', 'load_authors_checkpoint', 'from_hub']
+__all__ = ['TRAIN_CODE', 'CHECKPOINT_FILE', 'WEIGHTS_FILE', 'CFG_FILE', 'META_FILE', 'AUTHORS_REPO', 'TopKSAEConfig', 'nmse',
+           'TopKSAE', 'sae_loss', 'sae_grads', 'sae_step', 'make_optimizer', 'RowSource', 'fingerprint',
+           'evaluate_nmse', 'train_sae', 'SparseCodes', 'encode_corpus', 'parse_checkpoint_name',
+           'load_authors_checkpoint', 'from_hub']
 
 # %% ../../nbs/sae/01_topk.ipynb #2f1815c5
 import numpy as np
@@ -29,8 +30,9 @@ from fastcore.basics import patch
 from torch import nn
 
 # %% ../../nbs/sae/01_topk.ipynb #cdd6d6d4
-from ..core import (Config, InputError, atomic_path, atomic_write, check_finite, get_device, progress,
-                              require, seed_everything)
+from ..core import (Config, InputError, StaleResultError, atomic_path, atomic_write, check_finite, digest,
+                              get_device, progress, require, seed_everything, write_fingerprint)
+from ..core import fingerprint as _fingerprint
 
 # %% ../../nbs/sae/01_topk.ipynb #932b1bc4
 @dataclass
@@ -113,6 +115,11 @@ class TopKSAE(nn.Module):
     n_latents = property(lambda self: self.cfg.n_latents)
     k = property(lambda self: self.cfg.k)
     device = property(lambda self: self.pre_bias.device)
+
+    @property
+    def fingerprint(self) -> str:
+        "A content hash of this SAE (`core.digest`): its configuration and every weight and buffer."
+        return digest({"cfg": self.cfg, "state": dict(self.state_dict())})
 
     def extra_repr(self): return f"d_in={self.cfg.d_in}, n_latents={self.cfg.n_latents}, k={self.cfg.k}, auxk={self.cfg.auxk}"
 
@@ -581,22 +588,29 @@ class RowSource:
 
     def scan(self) -> str:
         "Check every value is finite (one pass, in chunks) and return the content hash `fingerprint` gives in memory."
-        h = hashlib.sha256(str((len(self), self.d)).encode())
-        for s, t in zip(range(0, len(self), 65536), self.chunks()):
+        digests = []
+        for s, t in zip(range(0, len(self), _HASH_ROWS), self.chunks(_HASH_ROWS)):
             try: check_finite(t, self.name)
             except InputError as e:
                 bad = int((~torch.isfinite(t)).any(1).nonzero()[0, 0]) + s
                 n_bad = sum(int((~torch.isfinite(c)).sum()) for c in self.chunks())
                 raise InputError(f"{self.name} contain {n_bad} non-finite value{'s' if n_bad > 1 else ''} (NaN or inf); "
                                  f"the first is in row {bad}: re-embed those documents or drop the rows") from None
-            h.update(t.numpy().tobytes())
-        return h.hexdigest()[:16]
+            digests.append(digest(t.numpy()))
+        return _rows_digest(digests, (len(self), self.d))
+
+_HASH_ROWS = 65536   # rows per hashed block: fixed, so that in memory, memory-mapped and sharded give one hash
+
+def _rows_digest(digests, shape) -> str:
+    "The hash of a matrix from the `core.digest`s of its consecutive float32 blocks of `_HASH_ROWS` rows."
+    return digest({"shape": [int(x) for x in shape], "blocks": list(digests)})[:16]
 
 def fingerprint(X) -> str:
-    "A short content hash of an embedding matrix (stored with a trained SAE)."
+    "A short content hash of an embedding matrix (stored with a trained SAE): `core.digest` of its float32 rows, in blocks."
     if isinstance(X, RowSource) or isinstance(X, np.memmap): return RowSource(X).scan()
-    a = np.ascontiguousarray(np.asarray(X.cpu() if isinstance(X, torch.Tensor) else X, dtype=np.float32))
-    return hashlib.sha256(str(a.shape).encode() + a.tobytes()).hexdigest()[:16]
+    a = np.ascontiguousarray(np.asarray(X.detach().cpu() if isinstance(X, torch.Tensor) else X, dtype=np.float32))
+    if a.ndim == 0: a = a.reshape(1)
+    return _rows_digest([digest(a[s:s + _HASH_ROWS]) for s in range(0, max(len(a), 1), _HASH_ROWS)], a.shape)
 
 @torch.no_grad()
 def evaluate_nmse(sae: TopKSAE, # the model
@@ -618,6 +632,41 @@ def evaluate_nmse(sae: TopKSAE, # the model
         se += (sae.decode_sparse(*sae.encode_topk(xb, k)) - xb).pow(2).sum().item()
         var += (xb - mean).pow(2).sum().item()
     return se / max(var, 1e-30)
+
+# %% ../../nbs/sae/01_topk.ipynb #cd36447b
+TRAIN_CODE = 1   # raised when a change to training changes the weights (old checkpoints then refuse to resume)
+CHECKPOINT_FILE = "checkpoint.pt"
+
+class _Checkpoint:
+    "The resumable state of one training run in a folder: `checkpoint.pt` (with its inputs' fingerprint) and `fingerprint.json`."
+    def __init__(self, folder, fp, every: int, rank: int = 0):
+        if not isinstance(every, (int, np.integer)) or isinstance(every, bool) or every < 1:
+            raise InputError(f"checkpoint_every must be a positive integer, got {every!r}")
+        self.folder, self.fp, self.every, self.rank, self.saved_step = Path(folder).expanduser(), fp, int(every), rank, None
+        self.path = self.folder / CHECKPOINT_FILE
+        if rank == 0 and self.folder.is_dir():   # half-written files of a killed run (the checkpoint itself is whole)
+            for p in self.folder.glob(f".{CHECKPOINT_FILE}.*.tmp"): p.unlink(missing_ok=True)
+
+    def load(self):
+        "The saved state, or None when there is none; a state made from other inputs raises `StaleResultError`."
+        if not self.path.exists(): return None
+        try: state = torch.load(self.path, map_location="cpu", weights_only=True)
+        except Exception as e:
+            raise InputError(f"{self.path} cannot be read ({e}): delete it to train from the start") from e
+        self.fp.check(state.get("fingerprint"), f"the training checkpoint {self.path}",
+                      f"delete {self.folder} or give another checkpoint_dir")
+        self.saved_step = state["step"]
+        return state
+
+    def save(self, sae, opt, step, total, rows, next_row, epoch_rng):
+        "Write the state atomically (rank 0 only): a kill at any moment leaves the previous checkpoint whole."
+        if self.rank != 0: return
+        state = {"fingerprint": dict(self.fp), "model": sae.state_dict(), "optimizer": opt.state_dict(), "step": step,
+                 "total": total, "rows": rows, "next_row": next_row, "epoch_rng": epoch_rng, "torch_rng": torch.get_rng_state()}
+        if self.saved_step is None: write_fingerprint(self.folder / "fingerprint.json", self.fp, what="SAE training checkpoint")
+        with atomic_path(self.path) as tmp: torch.save(state, tmp)
+        self.saved_step = step
+
 
 # %% ../../nbs/sae/01_topk.ipynb #dd2b78af
 def _dist_reduce(distributed):
@@ -641,9 +690,12 @@ def train_sae(X, # training embeddings (N, d): array or tensor, np.memmap, .npy 
               sparse: bool | None = None, # sparse gradients (default: True except on Apple MPS)
               show_progress: bool | None = None, # progress bar (default: on unless $UNIVERSETBD_PROGRESS=0)
               distributed: bool | None = None, # data-parallel over torch.distributed ranks (default: when initialised)
+              checkpoint_dir=None, # folder for a resumable checkpoint (resumed when its inputs match, else refused)
+              checkpoint_every: int = 100, # steps between checkpoints (also one at the end and on Ctrl-C)
               **overrides, # config changes, e.g. `n_latents=2048, k=16, steps=500`
              ) -> tuple[TopKSAE, pd.DataFrame]:
-    "Train a top-k SAE on `X` (in memory or streamed from disk); return `(sae, history)`. Ctrl-C returns the model so far."
+    """Train a top-k SAE on `X` (in memory or streamed from disk); return `(sae, history)`. Ctrl-C returns the model so far.
+    With `checkpoint_dir`, the run saves its state there and a rerun with the same inputs resumes from it."""
     src = RowSource(X)
     cfg = cfg or TopKSAEConfig(d_in=src.d)
     if overrides: cfg = cfg.replace(**overrides)
@@ -656,6 +708,9 @@ def train_sae(X, # training embeddings (N, d): array or tensor, np.memmap, .npy 
     seed_everything(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     corpus_hash = fingerprint(src.parts[0]) if src.resident else src.scan()   # streamed: checks finiteness too
+    ckpt = None if checkpoint_dir is None else _Checkpoint(checkpoint_dir, _fingerprint(
+        vectors=corpus_hash, validation=None if X_val is None else fingerprint(RowSource(X_val, "validation embeddings")),
+        config=cfg, seed=cfg.seed, world_size=world, sparse=bool(sparse), code=TRAIN_CODE), checkpoint_every, rank)
     N = len(src)
     if X_val is None and cfg.val_fraction > 0:
         perm = torch.randperm(N, generator=gen)
@@ -681,12 +736,19 @@ def train_sae(X, # training embeddings (N, d): array or tensor, np.memmap, .npy 
     steps_per_epoch = math.ceil(n / cfg.batch_size)
     total = cfg.steps or cfg.epochs * steps_per_epoch
     eval_every = cfg.eval_every or steps_per_epoch
-    rows, interrupted, t0, step = [], False, time.perf_counter(), 0
+    rows, interrupted, t0, step, start, epoch_rng = [], False, time.perf_counter(), 0, 0, None
+    if ckpt is not None and (state := ckpt.load()) is not None:      # resume: model, optimiser, batch order, history
+        sae.load_state_dict(state["model"]); opt.load_state_dict(state["optimizer"])
+        step, rows, start, epoch_rng = state["step"], state["rows"], state["next_row"], state["epoch_rng"]
+        total = state["total"]
+        torch.set_rng_state(state["torch_rng"])
     bar = progress(total=total, desc="training SAE", disable=rank > 0 or (None if show_progress is None else not show_progress))
     try:
         while step < total:
+            if epoch_rng is not None: gen.set_state(epoch_rng)      # resumed mid-epoch: the same batch order
+            epoch_rng = gen.get_state()
             order = torch.randperm(n, generator=gen)
-            for s in range(0, n, cfg.batch_size):
+            for s in range(start, n, cfg.batch_size):
                 if step >= total: break
                 b = order[s:s + cfg.batch_size]
                 if len(b) < max(2, world): continue
@@ -701,7 +763,10 @@ def train_sae(X, # training embeddings (N, d): array or tensor, np.memmap, .npy 
                 rows.append(row)
                 bar.update(); bar.set_postfix(nmse=f"{r['nmse']:.4f}", dead=f"{dead:.1%}", refresh=False)
                 if callback is not None and callback(sae, row) is True: total = step
-    except KeyboardInterrupt:
+                if ckpt is not None and (step % ckpt.every == 0 or step >= total):
+                    ckpt.save(sae, opt, step, total, rows, s + cfg.batch_size, epoch_rng)
+            start, epoch_rng = 0, None
+    except KeyboardInterrupt:   # the checkpoint keeps the last whole step it saved
         interrupted = True
         warnings.warn(f"training interrupted after {step} steps: returning the model trained so far")
     finally:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['use_ray', 'embed_sharded', 'cmd_encode', 'stats_sharded', 'cmd_stats', 'register']
+__all__ = ['use_ray', 'embed_sharded', 'shard_embeddings', 'cmd_encode', 'stats_sharded', 'cmd_stats', 'register']
 
 # %% ../../nbs/scale/03_commands.ipynb #352c2ff3
 from ..commands import (DEVICE_HELP, add_command, config_from_args, device_option, existing_path,
@@ -65,20 +65,45 @@ def embed_sharded(args) -> dict:
                                                  f"({secs:.1f} s with {args.workers} Ray workers)"}
 
 # %% ../../nbs/scale/03_commands.ipynb #595c3368
+def shard_embeddings(path, # an embeddings file (.npy is memory-mapped; .parquet is read whole)
+                     out_dir, # folder of vectors shards to write
+                     rows_per_shard: int, # rows per shard
+                    ) -> Path:
+    """Cut an embeddings file into vectors shards, streaming rows from a memory-mapped `.npy`; an unchanged shard is
+    kept as it is (so its codes are reused), and shards beyond the file's end (of an earlier, longer input) are removed."""
+    import numpy as np
+    from universetbd.scale.shards import list_shards, read_vector_shard, shard_name, write_vector_shard
+    if not isinstance(rows_per_shard, int) or isinstance(rows_per_shard, bool) or rows_per_shard < 1:
+        raise InputError(f"--shard-rows must be a positive integer, got {rows_per_shard!r}")
+    path, out_dir = Path(path), Path(out_dir)
+    X = None
+    if path.suffix.lower() == ".npy":
+        try: X = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError): X = None            # `read_embeddings` says what is wrong
+        if X is not None and (X.ndim != 2 or len(X) == 0): X = None
+        ids = None
+    if X is None: X, ids = read_embeddings(path)
+    ids = ids if ids is not None else [str(i) for i in range(len(X))]
+    n = 0
+    for n, s in enumerate(range(0, len(X), rows_per_shard), 1):
+        dst, part, part_ids = out_dir / shard_name("vectors", n - 1), X[s:s + rows_per_shard], list(map(str, ids[s:s + rows_per_shard]))
+        if dst.exists():
+            try:
+                old_ids, old = read_vector_shard(dst)
+                if old_ids == part_ids and np.array_equal(old, np.asarray(part, np.float32)): continue
+            except Exception: pass                        # unreadable: written anew
+        write_vector_shard(dst, part_ids, part)
+    for stale in list_shards(out_dir, "vectors")[n:]: stale.unlink()
+    return out_dir
+
 def cmd_encode(args) -> dict:
     "`universetbd encode`: vectors shards (or an embeddings file) -> codes shards of the SAE, in this process or on Ray."
-    import numpy as np
-    from universetbd.scale.shards import list_shards, run_encode, shard_name, write_vector_shard
+    from universetbd.scale.shards import list_shards, run_encode
     out = _out_dir(args.output, "codes")
     src = Path(args.vectors).expanduser()
     if not src.exists(): raise InputError(f"no vectors at {str(src)!r}: pass a folder of vectors shards (`embed --ray`) or an embeddings file")
-    if src.is_file():   # an embeddings file: cut it into vectors shards first
-        X, ids = read_embeddings(src)
-        ids = ids if ids is not None else [str(i) for i in range(len(X))]
-        vdir = out.parent / (out.name + "-vectors")
-        for i, s in enumerate(range(0, len(X), args.shard_rows)):
-            write_vector_shard(vdir / shard_name("vectors", i), ids[s:s + args.shard_rows], X[s:s + args.shard_rows])
-        src = vdir
+    if src.is_file():   # an embeddings file: cut it into vectors shards first (a .npy file stays memory-mapped)
+        src = shard_embeddings(src, out.parent / (out.name + "-vectors"), args.shard_rows)
     elif not list_shards(src, "vectors"): raise InputError(f"no vectors shards (vectors-00000.parquet, ...) in {src}")
     sae_dir = Path(args.sae).expanduser()
     if not (sae_dir / "cfg.json").exists(): raise InputError(f"no saved SAE in {str(sae_dir)!r} (cfg.json missing): train one with `universetbd train-sae`")

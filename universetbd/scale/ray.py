@@ -17,10 +17,12 @@ import numpy as np
 
 # %% ../../nbs/scale/02_ray.ipynb #4ca523da
 from ..core import InputError, require, torch_threads
-from .shards import (Manifest, _load_sae, embed_shard, encode_shard, pending, sharded_feature_stats,
+from .shards import (Manifest, _load_sae, embedder_key, embed_shard, encode_shard, pending, sharded_feature_stats,
                                       write_corpus_shards)
 
 # %% ../../nbs/scale/02_ray.ipynb #68029e44
+_WORKER_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HOME", "HF_ENDPOINT", "UNIVERSETBD_PROGRESS", "UNIVERSETBD_HOME")
+
 def init_ray(address: str | None = None, # a running cluster ("auto", "ray://host:10001", "host:6379"); None: start a local instance
              num_cpus: int | None = None, # CPUs of a local instance (default: all)
              num_gpus: int | None = None, # GPUs of a local instance (default: those found)
@@ -31,9 +33,8 @@ def init_ray(address: str | None = None, # a running cluster ("auto", "ray://hos
     if ray.is_initialized(): return ray
     kwargs.setdefault("include_dashboard", False)
     kwargs.setdefault("log_to_driver", False)
-    # workers import the installed package; keep its environment (offline model, progress bars)
-    env = {k: os.environ[k] for k in ("HF_HUB_OFFLINE", "UNIVERSETBD_PROGRESS", "UNIVERSETBD_HOME") if k in os.environ}
-    env.setdefault("HF_HUB_OFFLINE", "1")
+    # workers import the installed package; they get the user's settings (offline only where the user's environment says so)
+    env = {k: os.environ[k] for k in _WORKER_ENV if k in os.environ}
     kwargs.setdefault("runtime_env", {"env_vars": env})
     if address: ray.init(address=address, **kwargs)
     else: ray.init(num_cpus=num_cpus, num_gpus=num_gpus, **kwargs)
@@ -130,7 +131,7 @@ def ray_embed(corpus_dir, # folder of corpus shards (or a corpus file, sharded f
         shard_dir = Path(out_dir).parent / (Path(out_dir).name + "-corpus")
         write_corpus_shards(corpus_dir, shard_dir, rows_per_shard); corpus_dir = shard_dir
     ray = _ray(address)
-    man, todo = pending(corpus_dir, "corpus", out_dir, "vectors")
+    man, todo = pending(corpus_dir, "corpus", out_dir, "vectors", {"embedder": embedder_key(make_embedder)})
     kw = dict(make_embedder=make_embedder, device="cuda" if num_gpus else "cpu", threads=num_cpus,
               batch_size=batch_size, cache=cache)
     return _run_stage(ray, man, todo, EmbedWorker, kw, concurrency, num_cpus, num_gpus, show_progress)
@@ -151,7 +152,7 @@ def ray_encode(vectors_dir, # folder of vectors shards
     if not (Path(sae_dir) / "cfg.json").exists():
         raise InputError(f"no saved SAE in {str(sae_dir)!r} (cfg.json missing): save it with sae.save(dir) or `universetbd train-sae`")
     ray = _ray(address)
-    man, todo = pending(vectors_dir, "vectors", out_dir, "codes")
+    man, todo = pending(vectors_dir, "vectors", out_dir, "codes", {"sae": _load_sae(sae_dir, device="cpu")})
     kw = dict(sae_dir=str(sae_dir), device="cuda" if num_gpus else "cpu", threads=num_cpus, batch_size=batch_size)
     return _run_stage(ray, man, todo, worker or EncodeWorker, kw, concurrency, num_cpus, num_gpus, show_progress)
 

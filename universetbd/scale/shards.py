@@ -10,17 +10,18 @@ import json
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['STAGES', 'MANIFEST', 'shard_name', 'list_shards', 'shard_index', 'write_corpus_shards', 'write_vector_shard',
-           'read_vector_shard', 'write_codes_shard', 'read_codes_shard', 'Manifest', 'pending', 'embed_shard',
-           'encode_shard', 'run_embed', 'run_encode', 'load_vectors', 'load_codes', 'check_ids', 'shard_partial',
-           'merge_partials', 'feature_blocks', 'block_part', 'sharded_feature_stats']
+__all__ = ['STAGES', 'MANIFEST', 'SHARDS_CODE', 'shard_name', 'list_shards', 'shard_index', 'write_corpus_shards',
+           'write_vector_shard', 'read_vector_shard', 'write_codes_shard', 'read_codes_shard', 'Manifest',
+           'check_finished', 'pending', 'embed_shard', 'encode_shard', 'run_embed', 'run_encode', 'embedder_key',
+           'load_vectors', 'load_codes', 'check_ids', 'shard_partial', 'merge_partials', 'feature_blocks', 'block_part',
+           'sharded_feature_stats']
 
 # %% ../../nbs/scale/01_shards.ipynb #bba12b9a
 import numpy as np
 import pandas as pd
 
 # %% ../../nbs/scale/01_shards.ipynb #2b1a65d0
-from ..core import InputError, atomic_path, progress, read_json
+from ..core import InputError, atomic_path, digest, fingerprint, progress, read_json
 from ..features.stats import (FeatureStats, FeatureStatsConfig, _assemble_stats, _block_stats, _cached_stats,
                                         _fingerprint_parts, _zero_candidates, _zero_fill, _zero_short, codes_csr,
                                         cooccurrence, decoder_matrix)
@@ -139,47 +140,87 @@ def read_codes_shard(path, # a codes shard
     return out
 
 # %% ../../nbs/scale/01_shards.ipynb #2b88c3f4
+SHARDS_CODE = 1   # raised when a change here changes what a shard holds (old shards then read as stale)
+
 class Manifest:
-    "Finished shards of one output folder (`manifest.json`: shard name -> rows, ...); one process writes it."
+    """Finished shards of one output folder (`manifest.json`: shard name -> rows, fingerprint, ...); one process writes it.
+    Each shard's fingerprint covers its input shard's bytes and the job's inputs (the SAE or embedder, the code version)."""
     def __init__(self, folder, # the output folder
                  stage: str, # the stage it holds ("vectors", "codes")
+                 inputs: dict | None = None, # digests of the job's inputs (from `fingerprint`), stored for the record
                 ):
-        self.folder, self.stage = Path(folder), stage
+        self.folder, self.stage, self.inputs = Path(folder), stage, dict(inputs or {})
         self.path = self.folder / MANIFEST
-        self.done = {}
+        self.done, self.expected = {}, {}
         if self.path.exists():
             d = read_json(self.path, f"delete {self.path} (finished shards are then redone)", keys=("stage", "shards"))
             if d["stage"] != stage:
                 raise InputError(f"{self.folder} holds {d['stage']} shards, not {stage}: choose another output folder")
-            self.done = dict(d["shards"])
+            self.done, self.expected = dict(d["shards"]), dict.fromkeys(d.get("expected") or ())
 
-    def is_done(self, name: str) -> bool:
-        "Whether shard `name` is listed as finished and its file exists."
-        return name in self.done and (self.folder / name).exists()
+    def is_done(self, name: str, # the shard file name
+                fp: str | None = None, # the fingerprint the shard must have been made with (None: any)
+               ) -> bool:
+        "Whether shard `name` is listed as finished (from inputs with fingerprint `fp`) and its file exists."
+        return (name in self.done and (self.folder / name).exists()
+                and (fp is None or self.done[name].get("fingerprint") == fp))
 
     def add(self, name: str, # the shard file name
-            info: dict, # what to record (rows, ...)
+            info: dict, # what to record (rows, ...); its fingerprint defaults to the one `pending` expects
            ):
         "Record a finished shard (rewrites the manifest atomically)."
+        if self.expected.get(name): info = {"fingerprint": self.expected[name], **info}
         self.done[name] = info
+        self._write()
+
+    def _write(self):
         self.folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.path) as tmp:
-            Path(tmp).write_text(json.dumps({"stage": self.stage, "shards": self.done}, indent=1))
+            Path(tmp).write_text(json.dumps({"stage": self.stage, "inputs": self.inputs, "expected": sorted(self.expected),
+                                             "shards": self.done}, indent=1))
+
+    @property
+    def missing(self) -> list[str]:
+        "Shards the last job set out to write that are not finished (empty when it completed)."
+        return sorted(n for n in self.expected if n not in self.done)
 
     @property
     def rows(self) -> int: return sum(int(v.get("rows", 0)) for v in self.done.values())
     def __repr__(self): return f"Manifest({str(self.folder)!r}, {self.stage}: {len(self.done)} shards, {self.rows} rows)"
 
+def check_finished(folder, # an output folder
+                   stage: str, # its stage
+                  ):
+    "Raise `InputError` if the folder's manifest says its last job stopped before writing every shard."
+    folder = Path(folder)
+    if not (folder / MANIFEST).exists(): return
+    miss = Manifest(folder, stage).missing
+    if miss: raise InputError(f"{folder}: {len(miss)} {stage} shard(s) are not finished (e.g. {miss[0]}; the job was stopped): "
+                              f"rerun it to finish them, finished shards are kept")
+
 def pending(src_dir, # input shard folder
             src_stage: str, # its stage
             out_dir, # output folder
             out_stage: str, # its stage
+            inputs: dict | None = None, # the job's other inputs by name (SAE, embedder, ...), digested with `fingerprint`
            ) -> tuple[Manifest, list[tuple[Path, Path]]]:
-    "The output manifest and the (input, output) shard pairs not finished yet."
-    man = Manifest(out_dir, out_stage)
-    pairs = [(p, Path(out_dir) / shard_name(out_stage, shard_index(p))) for p in list_shards(src_dir, src_stage)]
+    """The output manifest and the (input, output) shard pairs not finished yet. A shard counts as finished only
+    if it was made from the same input shard bytes and the same `inputs`; stale shards (other inputs, an input
+    shard that is gone, or a shard the manifest does not list) are deleted first, so old results are never served."""
+    out_dir = Path(out_dir)
+    job = fingerprint(**(inputs or {}), code=SHARDS_CODE)
+    man = Manifest(out_dir, out_stage, job)
+    pairs = [(p, out_dir / shard_name(out_stage, shard_index(p))) for p in list_shards(src_dir, src_stage)]
     if not pairs: raise InputError(f"no {src_stage} shards ({src_stage}-00000.parquet, ...) in {src_dir}")
-    return man, [(s, d) for s, d in pairs if not man.is_done(d.name)]
+    man.expected = {d.name: fingerprint(**job, source=s, shard=d.name).digest for s, d in pairs}
+    keep = {n for n, fp in man.expected.items() if man.is_done(n, fp)}
+    stale = [p for p in list_shards(out_dir, out_stage) if p.name not in keep] if out_dir.is_dir() else []
+    for p in stale: p.unlink()
+    for p in (out_dir.glob(f".{out_stage}-*.tmp") if out_dir.is_dir() else ()): p.unlink(missing_ok=True)   # a killed job's half-written files
+    man.done = {n: man.done[n] for n in sorted(keep)}
+    man._write()
+    return man, [(s, d) for s, d in pairs if d.name not in keep]
+
 
 # %% ../../nbs/scale/01_shards.ipynb #f1748b38
 def embed_shard(src, # a corpus shard (id, text)
@@ -220,9 +261,10 @@ def run_embed(corpus_dir, # folder of corpus shards
               show_progress: bool | None = None, # progress bar over shards
              ) -> Manifest:
     "Embed every unfinished corpus shard in this process (resumable); return the manifest."
-    from universetbd.embeddings import default_embedder
-    man, todo = pending(corpus_dir, "corpus", out_dir, "vectors")
-    if todo and embedder is None: embedder = default_embedder()
+    man, todo = pending(corpus_dir, "corpus", out_dir, "vectors", {"embedder": embedder_key(embedder)})
+    if todo and embedder is None:
+        from universetbd.embeddings import default_embedder
+        embedder = default_embedder()
     for src, dst in progress(todo, desc="embedding shards", disable=None if show_progress is None else not show_progress):
         man.add(dst.name, embed_shard(src, dst, embedder, batch_size, cache))
     return man
@@ -234,11 +276,31 @@ def run_encode(vectors_dir, # folder of vectors shards
                show_progress: bool | None = None, # progress bar over shards
               ) -> Manifest:
     "Encode every unfinished vectors shard in this process (resumable); return the manifest."
-    man, todo = pending(vectors_dir, "vectors", out_dir, "codes")
-    if todo: sae = _load_sae(sae)
+    sae = _load_sae(sae)
+    man, todo = pending(vectors_dir, "vectors", out_dir, "codes", {"sae": sae})
     for src, dst in progress(todo, desc="encoding shards", disable=None if show_progress is None else not show_progress):
         man.add(dst.name, encode_shard(src, dst, sae, batch_size))
     return man
+
+def embedder_key(embedder, # an embedder, a model name or path, a callable making one, or None (the default model)
+                ) -> str:
+    """A digest naming the embedder: its `fingerprint` (or content) when it has one, precomputed vectors by their content,
+    else its class and `cache_key` (model name, dimension, token limit)."""
+    import functools
+    if embedder is None: return "default-embedder"
+    if isinstance(embedder, type): return digest(f"{embedder.__module__}.{embedder.__qualname__}")
+    try: return digest(embedder)
+    except InputError: pass
+    if isinstance(embedder, functools.partial):
+        return digest({"call": embedder_key(embedder.func), "args": [str(a) for a in embedder.args],
+                       "kwargs": {k: str(v) for k, v in embedder.keywords.items()}})
+    if getattr(embedder, "vectors", None) is not None:   # precomputed vectors: their content
+        ids = getattr(embedder, "ids", None)
+        return digest({"vectors": np.asarray(embedder.vectors), "ids": None if ids is None else [str(i) for i in ids]})
+    name = (getattr(embedder, "cache_key", None) or getattr(embedder, "name", None) or getattr(embedder, "model_name", None)
+            or getattr(embedder, "name_or_path", None))
+    return digest({"class": f"{type(embedder).__module__}.{type(embedder).__qualname__}",
+                   "name": name if isinstance(name, str) else None})
 
 def _load_sae(sae, device=None):
     from universetbd.sae.topk import TopKSAE
@@ -248,6 +310,7 @@ def _load_sae(sae, device=None):
 def load_vectors(folder, # a folder of vectors shards
                 ) -> tuple[list, np.ndarray]:
     "All ids and vectors of a folder, in shard order."
+    check_finished(folder, "vectors")
     parts = [read_vector_shard(p) for p in list_shards(folder, "vectors")]
     if not parts: raise InputError(f"no vectors shards in {folder}")
     return [i for ids, _ in parts for i in ids], np.concatenate([X for _, X in parts])
@@ -256,6 +319,7 @@ def load_codes(folder, # a folder of codes shards
               ):
     "All ids and `SparseCodes` of a folder, in shard order."
     from universetbd.sae.topk import SparseCodes
+    check_finished(folder, "codes")
     parts = [read_codes_shard(p) for p in list_shards(folder, "codes")]
     if not parts: raise InputError(f"no codes shards in {folder}")
     ids = [i for p in parts for i in p["ids"]]
@@ -348,6 +412,7 @@ def sharded_feature_stats(codes_dir, # a folder of codes shards (or a list of sh
     "`feature_stats` of a corpus of codes shards, computed shard by shard and block by block (same result)."
     import pyarrow.parquet as pq
     cfg = (config or FeatureStatsConfig()).replace(**kwargs)
+    if not isinstance(codes_dir, (list, tuple)): check_finished(codes_dir, "codes")
     paths = [Path(p) for p in codes_dir] if isinstance(codes_dir, (list, tuple)) else list_shards(codes_dir, "codes")
     if not paths: raise InputError(f"no codes shards in {codes_dir}: encode the vectors first (run_encode, `universetbd encode`)")
     if not isinstance(max_entries, (int, np.integer)) or max_entries < 1:

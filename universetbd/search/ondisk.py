@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['OnDiskConfig', 'OnDiskIndex']
+__all__ = ['OnDiskConfig', 'RowError', 'OnDiskIndex']
 
 # %% ../../nbs/search/08_ondisk.ipynb #c9437aa1
 from ..core import Config, InputError, atomic_dir, atomic_path, atomic_write, progress, read_json, require
@@ -56,6 +56,16 @@ class OnDiskConfig(Config):
 _META, _FAISS, _IVF, _VEC, _IDS, _OFF = ("search_ondisk.json", "search_ondisk.faiss", "search_ondisk.ivfdata",
                                          "search_ondisk_vectors.bin", "search_ondisk_ids.txt", "search_ondisk_ids.off")
 
+class RowError(InputError, IndexError):
+    "A row number outside the index (an `InputError`, and an `IndexError` so that iteration protocols still work)."
+
+def _check_row(i, n: int) -> int:
+    "Row `i` as an int, or `RowError`: rows are 0..n-1 (negative rows are refused, not counted from the end)."
+    if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+        raise InputError(f"a row must be an integer, got {i!r}")
+    if not 0 <= int(i) < n: raise RowError(f"row {int(i)} is outside this index's rows 0..{n - 1}")
+    return int(i)
+
 class _MappedIds:
     "Document ids read on demand from the index folder (newline-separated UTF-8 and int64 offsets, memory-mapped)."
     def __init__(self, folder: Path, n: int):
@@ -64,9 +74,7 @@ class _MappedIds:
     def __len__(self): return self.n
     def __getitem__(self, i):
         if isinstance(i, slice): return [self[j] for j in range(*i.indices(self.n))]
-        i = int(i)
-        if i < 0: i += self.n
-        if not 0 <= i < self.n: raise IndexError(f"row {i} is outside 0..{self.n - 1}")
+        i = _check_row(i, self.n)
         return bytes(self._txt[self._off[i]:self._off[i + 1] - 1]).decode("utf-8")
     def __iter__(self): return (self[i] for i in range(self.n))
 
@@ -74,7 +82,7 @@ class _RowIds:
     "Ids '0'..'n-1' (no ids given at build time)."
     def __init__(self, n): self.n = n
     def __len__(self): return self.n
-    def __getitem__(self, i): return [self[j] for j in range(*i.indices(self.n))] if isinstance(i, slice) else str(int(i) % self.n)
+    def __getitem__(self, i): return [self[j] for j in range(*i.indices(self.n))] if isinstance(i, slice) else str(_check_row(i, self.n))
     def __iter__(self): return (str(i) for i in range(self.n))
 
 def _shards(source, ids, name="embeddings"):
@@ -181,13 +189,17 @@ class OnDiskIndex(RowsById):
         return out_s, out_i
 
     def save(self, path) -> Path:
-        "Copy the index into the folder `path` (a model folder, e.g. for `SteeringSearch.save`); nothing to do if it is there."
+        """Copy the index into the folder `path` (a model folder, e.g. for `SteeringSearch.save`); nothing to do if it is there.
+        Each file is written atomically and the description (`search_ondisk.json`) is removed first and written last,
+        so a save killed half-way leaves a folder that says it holds no index, never a mix of two indexes."""
         path = Path(path); path.mkdir(parents=True, exist_ok=True)
         if path.resolve() == self.path.resolve(): return path
         import shutil
+        (path / _META).unlink(missing_ok=True)
         for f in (_FAISS, _IVF, _VEC, _IDS, _OFF, _META):
             if (self.path / f).is_file():
                 with atomic_path(path / f) as tmp: shutil.copyfile(self.path / f, tmp)
+            elif f != _META: (path / f).unlink(missing_ok=True)   # an older index's file this one lacks
         return path
 
     @classmethod
