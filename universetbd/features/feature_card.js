@@ -68,9 +68,10 @@ function utbdDocRow(d, maxAct) {
   bar.appendChild(fill);
   bar.title = d.act !== undefined && d.act !== null ? `activation ${utbdFmt(d.act, 3)}` : "zero";
   const body = h("div", "fc-doc-body");
-  const head = h("div", "fc-doc-head clamp2");
-  head.title = d.title || "";
-  head.appendChild(utbdData("span", "fc-doc-title", d.title, ""));
+  // the title (from data) is cut after two lines in its own box; the year and activation beside it stay in view
+  const head = h("div", "fc-doc-head");
+  head.appendChild(utbdData("span", "fc-doc-title", d.title, "clamp2"));
+  head.lastChild.title = d.title || "";
   if (d.year !== null && d.year !== undefined) head.appendChild(h("span", "muted fc-year", ` ${d.year}`));
   if (d.act !== null && d.act !== undefined) head.appendChild(h("span", "muted fc-act", ` · ${utbdFmt(d.act, 3)}`));
   body.appendChild(head);
