@@ -10,8 +10,8 @@ import importlib.resources
 import traceback
 
 # %% auto #0
-__all__ = ['CSS_PREFIX', 'STATIC_WRAP', 'escape', 'css_class', 'shorten', 'static_text', 'has_asset', 'rpc', 'Widget',
-           'ChoiceList']
+__all__ = ['CSS_PREFIX', 'STATIC_WRAP', 'escape', 'css_class', 'shorten', 'data_text', 'bidi_isolate', 'static_text', 'has_asset',
+           'rpc', 'Widget', 'ChoiceList']
 
 # %% ../nbs/01_widgets.ipynb #df82a185
 import anywidget
@@ -45,6 +45,34 @@ def shorten(text, # any text; runs of white space become one space
     i = cut.rfind(" ")
     if i >= len(cut) // 2: cut = cut[:i]  # a boundary late enough to keep most of the text
     return cut.rstrip(" ,;:") + "…"
+
+# %% ../nbs/01_widgets.ipynb #7c6fcda3
+_CLAMP_STYLE = {
+    "clamp2": "display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;line-clamp:2;overflow:hidden",
+    "clamp3": "display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;line-clamp:3;overflow:hidden",
+    "ellipsis": "display:inline-block;vertical-align:bottom;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;min-width:0",
+    "scroll": "display:block;max-height:12em;overflow-y:auto;overflow-x:hidden",
+    "": ""}
+
+def data_text(text, # a string from data (None is empty); shown as literal text
+              clamp: str = "clamp2", # "clamp2" / "clamp3" (lines), "ellipsis" (one line), "scroll" (a box), "" (no cut)
+              cls: str = "", # extra class names, prefixed like css_class
+              tag: str = "bdi", # the element; <bdi> is isolated for direction by itself
+              style: str = "", # extra inline CSS
+             ) -> str:
+    "HTML for a string from data: escaped, isolated for direction, cut to `clamp`, whole on hover."
+    if clamp not in _CLAMP_STYLE: raise InputError(f"clamp={clamp!r}: use one of {sorted(_CLAMP_STYLE)}")
+    t = "" if text is None else str(text)
+    title = f' title="{escape(t)}"' if len(t) > 40 else ""
+    css = ";".join(s for s in (_CLAMP_STYLE[clamp], "unicode-bidi:isolate", STATIC_WRAP, style) if s)
+    return (f'<{tag} class="{css_class("data", *(n for n in (clamp, cls) if n))}" dir="auto"{title} '
+            f'style="{css}">{escape(t)}</{tag}>')
+
+# %% ../nbs/01_widgets.ipynb #6bfe821e
+def bidi_isolate(text, # a string from data, for a place that takes plain text only (a chart title, SVG text)
+                ) -> str:
+    "`text` between Unicode isolates (FSI … PDI): a right-to-left override in it ends there, not in the text after it."
+    return "\u2068" + ("" if text is None else str(text)) + "\u2069"
 
 # %% ../nbs/01_widgets.ipynb #651e9e02
 def _asset(name: str, package: str):
@@ -160,7 +188,7 @@ class ChoiceList(Widget):
 
     def static_html(self) -> str:
         rows = "".join(f'<li class="{css_class("choice-item")}{" utbd-selected" if i == self.selected else ""}">'
-                       f'<span class="{css_class("clamp3")}" title="{escape(t)}">{escape(t)}</span></li>' for i, t in enumerate(self.items))
-        head = f'<div class="{css_class("title clamp2")}" title="{escape(self.title)}"><b>{escape(self.title)}</b></div>' if self.title else ""
+                       f'{data_text(t, "clamp3")}</li>' for i, t in enumerate(self.items))
+        head = f'<div class="{css_class("title")}"><b>{data_text(self.title, "clamp2")}</b></div>' if self.title else ""
         return (f'{_STATIC_STYLE}<div class="{css_class("root", "static", "choice-list")}" style="{STATIC_WRAP}">'
                 f'{head}<ul>{rows}</ul></div>')

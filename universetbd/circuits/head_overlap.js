@@ -85,7 +85,7 @@ function render({ model, el }) {
     const names = Object.keys(layers());
     layerLabel.style.display = names.length ? "" : "none";
     const opts = [["", model.get("score_name") || "score"], ...names.map((n) => [n, n])];
-    layerSel.replaceChildren(...opts.map(([v, text]) => { const o = h("option", "ho-layer-option", text); o.value = v; return o; }));
+    layerSel.replaceChildren(...opts.map(([v, text]) => { const o = h("option", "ho-layer-option", utbdCut(text)); o.value = v; o.title = text; return o; }));
     layerSel.value = names.includes(model.get("layer")) ? model.get("layer") : "";
   }
   layerSel.addEventListener("change", () => { model.set("layer", layerSel.value); model.save_changes(); });
@@ -140,16 +140,18 @@ function render({ model, el }) {
     const pv = model.get("p_values") || [], sig = model.get("significant") || [], stab = model.get("stability") || [];
     const lines = [
       `L${Math.floor(i / nh)}H${i % nh}`,
-      `${model.get("score_name")}: ${utbdFmt(s[i], 4)}`,
+      [[model.get("score_name") || "score"], `: ${utbdFmt(s[i], 4)}`],
       counts.length && counts[i] !== s[i] ? `unique-to-positive codes: ${counts[i]}` : null,
       `ground truth: ${t[i] ? "yes" : "no"}`,
       `predicted: ${s[i] > thr ? "yes" : "no"}`,
       pv.length ? `p = ${utbdFmt(pv[i], 3)} (-log10 p = ${utbdFmt(-Math.log10(pv[i]), 2)})` : null,
       sig.length ? `significant (BH q=${model.get("q")}): ${sig[i] ? "yes" : "no"}` : null,
       stab.length ? `stability across seeds: ${utbdFmt(stab[i], 2)}` : null,
-      ...Object.entries(layers()).map(([name, v]) => `${name}: ${utbdFmt(v[i], 3)}`),
+      ...Object.entries(layers()).map(([name, v]) => [[name], `: ${utbdFmt(v[i], 3)}`]),
     ].filter(Boolean);
-    tip.replaceChildren(...lines.map((x, k) => h("div", k === 0 ? "ho-tip-head" : "ho-tip-line", x)));
+    // names from data (score and layer names) sit in their own isolated one-line boxes: the tooltip keeps its size
+    tip.replaceChildren(...lines.map((x, k) => (Array.isArray(x) ? utbdMixed(h("div", "ho-tip-line"), x)
+                                                                  : h("div", k === 0 ? "ho-tip-head" : "ho-tip-line", x))));
     tip.classList.add("utbd-visible");
   }
 

@@ -14,7 +14,7 @@ import traitlets
 
 # %% ../../nbs/circuits/07_heatmap.ipynb #50403f50
 from ..core import InputError
-from ..widgets import Widget, css_class, escape, rpc, STATIC_WRAP
+from ..widgets import Widget, css_class, escape, rpc, STATIC_WRAP, data_text
 from .acts import head_labels
 from .scoring import circuit_metrics, truth_mask
 
@@ -195,8 +195,7 @@ class HeadOverlapHeatmap(Widget):
         if self.significant: stats += f"; {sum(self.significant)} significant (★, Benjamini-Hochberg q={self.q:g}); green bar: stability across seeds"
         if self.null_text: stats += f"; {self.null_text}"
         # a long title ends after two lines with an ellipsis (full text on hover); long words break
-        clamp = "display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow:hidden"
-        head = f'<div style="{clamp}" title="{escape(self.title)}"><b>{escape(self.title)}</b></div>' if self.title else ""
-        return (f'<div class="{css_class("root", "static", "head-overlap")}" style="font-family:sans-serif;font-size:12px;{STATIC_WRAP}">'
+        head = f'<div><b>{data_text(self.title, "clamp2", tag="div")}</b></div>' if self.title else ""
+        return (f'<div class="{css_class("root", "static", "head-overlap")}" style="font-family:sans-serif;font-size:12px;direction:ltr;unicode-bidi:isolate;{STATIC_WRAP}">'
                 f'{head}{"".join(parts)}<div>{escape(stats)} (red outline: ground truth; dot: predicted; '
-                f'colour: {escape(self.score_name)})</div></div>')
+                f'colour: {data_text(self.score_name, "ellipsis", style="max-width:24em")})</div></div>')

@@ -21,8 +21,13 @@ import traitlets
 from fastcore.basics import patch
 
 # %% ../../nbs/features/04_cards.ipynb #f0100b21
+<<<<<<< HEAD
 from ..core import InputError, fingerprint
 from ..widgets import Widget, css_class, escape, rpc, static_text, shorten, STATIC_WRAP
+=======
+from ..core import InputError
+from ..widgets import Widget, css_class, escape, rpc, static_text, shorten, STATIC_WRAP, data_text
+>>>>>>> issue26-h4
 from .stats import FeatureStats, feature_stats
 from .labels import (corpus_frame, offline_labels, score_labels, EmbeddingPredictor, tokenize,
                                          save_labels, load_labels)
@@ -253,16 +258,16 @@ def card_html(card: dict, # a dict from `FeatureAtlas.card`
     def docs(ds):
         mx = max([d.get("act") or 0 for d in ds] + [1e-9])
         return "".join(f'<div class="{css_class("fc-doc")}"><div class="{css_class("fc-bar")}"><span style="width:{100 * (d.get("act") or 0) / mx:.0f}%"></span></div>'
-                       f'<div style="min-width:0"><div class="utbd-clamp2" title="{escape(d["title"])}"><b>{escape(d["title"])}</b> '
+                       f'<div style="min-width:0"><div><b>{data_text(d["title"], "clamp2", "fc-doc-title")}</b> '
                        f'<span class="utbd-muted">{escape(d["year"] or "")}</span></div>'
-                       f'<div class="{css_class("fc-snippet")}">{escape(d["snippet"])}</div></div></div>' for d in ds)
-    def chips(items): return "".join(f'<span class="utbd-chip" title="#{r["feature"]} {escape(r["label"])}">#{r["feature"]} {escape(r["label"])}</span>'
+                       f'{data_text(d["snippet"], "clamp3", "fc-snippet", tag="div")}</div></div>' for d in ds)
+    def chips(items): return "".join(f'<span class="utbd-chip" title="#{r["feature"]} {escape(r["label"])}">#{r["feature"]} {data_text(r["label"], "")}</span>'
                                      for r in items)
     fam = card["families"]
-    fam_html = "".join(f'<div>parent: {chips([c["parent"]])} <span class="utbd-muted">{escape(c["name"])}</span></div>' for c in fam["child_of"])
-    fam_html += "".join(f'<div>children ({escape(c["name"])}): {chips(c["children"])}</div>' for c in fam["parent_of"])
+    fam_html = "".join(f'<div>parent: {chips([c["parent"]])} {data_text(c["name"], "clamp2", "muted")}</div>' for c in fam["child_of"])
+    fam_html += "".join(f'<div>children {data_text(c["name"], "clamp2", "muted")} {chips(c["children"])}</div>' for c in fam["parent_of"])
     return (f'<style>{_STATIC_CSS}</style><div class="{css_class("root static feature-card")}" style="{STATIC_WRAP}">'
-            f'<div class="utbd-title utbd-clamp3" title="#{card["feature"]} {escape(card["label"])}">#{card["feature"]} {escape(card["label"])}</div>'
+            f'<div class="utbd-title">#{card["feature"]} {data_text(card["label"], "clamp3", "fc-label")}</div>'
             f'<div class="{css_class("fc-stats")}">{score(card)} · density {card["density"]:.3g} ({card["n_active"]}/{card["n_docs"]} docs)'
             f' · max {card["max_act"] or 0:.3g}</div>{_hist_svg(card["hist"])}'
             f'<div class="{css_class("fc-section")}">Top documents</div>{docs(card["top"])}'
@@ -378,12 +383,12 @@ class FeatureExplorer(Widget):
 
     def static_html(self) -> str:
         feats = self.page_features
-        rows = "".join(f'<tr><td>#{f}</td><td><div class="utbd-clamp2" title="{escape(self.atlas.labels[f])}">{escape(self.atlas.labels[f])}</div></td><td>{self.atlas.stats.density[f]:.3g}</td>'
+        rows = "".join(f'<tr><td>#{f}</td><td>{data_text(self.atlas.labels[f], "clamp2", tag="div")}</td><td>{self.atlas.stats.density[f]:.3g}</td>'
                        f'<td>{"" if np.isnan(self.atlas.f1[f]) else f"{self.atlas.f1[f]:.2f}"}</td></tr>' for f in feats)
-        head = f'<div class="utbd-title utbd-clamp2" title="{escape(self.title)}">{escape(self.title)}</div>' if self.title else ""
+        head = f'<div class="utbd-title">{data_text(self.title, "clamp2", tag="div")}</div>' if self.title else ""
         return (f'<style>{_STATIC_CSS}</style><div class="{css_class("root static feature-explorer")}" style="{STATIC_WRAP}">{head}'
                 f'<div class="utbd-muted">{len(self._results)} of {self.atlas.n_features} features, sorted by {escape(self.sort)}'
-                f'{" matching " + escape(repr(self.query)) if self.query else ""}, page {self.page + 1} of {self.n_pages}'
+                f'{" matching " + data_text(repr(self.query), "ellipsis") if self.query else ""}, page {self.page + 1} of {self.n_pages}'
                 f' (static view; run the notebook to explore)</div>'
                 f'<table><tr><th>feature</th><th>label</th><th>density</th><th>F1</th></tr>{rows}</table></div>')
 

@@ -45,7 +45,7 @@ function utbdFeatureLink(item, onOpen, valueName) {
   b.type = "button";
   b.dataset.feature = String(item.feature);
   b.appendChild(h("span", "fc-num", `#${item.feature}`));
-  b.appendChild(h("span", "fc-link-label", ` ${item.label}`));
+  b.appendChild(utbdData("span", "fc-link-label", ` ${item.label}`, ""));
   b.title = `#${item.feature} ${item.label}`;  // the chip ends in an ellipsis; the full label on hover
   if (item.value !== null && item.value !== undefined) {
     b.appendChild(h("span", "muted", ` ${utbdFmt(item.value, 2)}`));
@@ -68,13 +68,14 @@ function utbdDocRow(d, maxAct) {
   bar.appendChild(fill);
   bar.title = d.act !== undefined && d.act !== null ? `activation ${utbdFmt(d.act, 3)}` : "zero";
   const body = h("div", "fc-doc-body");
-  const head = h("div", "fc-doc-head clamp2");
-  head.title = d.title || "";
-  head.appendChild(h("span", "fc-doc-title", d.title));
+  // the title (from data) is cut after two lines in its own box; the year and activation beside it stay in view
+  const head = h("div", "fc-doc-head");
+  head.appendChild(utbdData("span", "fc-doc-title", d.title, "clamp2"));
+  head.lastChild.title = d.title || "";
   if (d.year !== null && d.year !== undefined) head.appendChild(h("span", "muted fc-year", ` ${d.year}`));
   if (d.act !== null && d.act !== undefined) head.appendChild(h("span", "muted fc-act", ` · ${utbdFmt(d.act, 3)}`));
   body.appendChild(head);
-  body.appendChild(h("div", "fc-snippet", d.snippet));
+  body.appendChild(utbdData("div", "fc-snippet", d.snippet, ""));
   row.append(bar, body);
   return row;
 }
@@ -92,7 +93,7 @@ function utbdDrawCard(container, c, onOpen) {
   const head = h("div", "fc-head clamp3");
   head.title = `#${c.feature} ${c.label}`;
   head.appendChild(h("span", "fc-num", `#${c.feature}`));
-  head.appendChild(h("span", "fc-label", c.label));
+  head.appendChild(utbdData("span", "fc-label", c.label, ""));
   card.appendChild(head);
   const stats = h("div", "fc-stats");
   stats.appendChild(utbdScore(c));

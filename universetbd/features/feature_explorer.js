@@ -91,7 +91,7 @@ function renderExplorer({ model, el }) {
     const head = h("div", "fx-card-head");
     head.title = `#${b.feature} ${b.label}`;
     head.appendChild(h("span", "fc-num", `#${b.feature}`));
-    head.appendChild(h("span", "fx-card-label", ` ${b.label}`));
+    head.appendChild(utbdData("span", "fx-card-label", ` ${b.label}`, ""));
     c.appendChild(head);
     const st = h("div", "muted fx-card-stats");
     st.appendChild(h("span", "", `density ${utbdFmt(b.density, 2)} · `));
@@ -100,7 +100,7 @@ function renderExplorer({ model, el }) {
     c.appendChild(utbdHist(b.hist, 160, 26));
     const ul = h("ul", "fx-card-top");
     b.top.forEach((t) => {
-      const li = h("li", "", t.title);
+      const li = utbdData("li", "", t.title, "");
       li.title = t.title || "";
       ul.appendChild(li);
     });
@@ -118,7 +118,7 @@ function renderExplorer({ model, el }) {
     const s = h("summary", "fx-fam-head");
     const p = utbdFeatureLink({ feature: node.parent, label: node.label }, select);
     s.appendChild(p);
-    s.appendChild(h("span", "muted", ` ${node.size} children${node.name ? " · " + node.name : ""}`));
+    s.appendChild(utbdMixed(h("span", "muted"), [` ${node.size} children`, ...(node.name ? [" · ", [node.name]] : [])]));
     d.appendChild(s);
     const kids = h("div", "fc-links fx-fam-children");
     node.children.forEach((it) => kids.appendChild(utbdFeatureLink(it, select, "density")));

@@ -187,10 +187,10 @@ function utbdSiteDocRow(d, atlas, open, featuresName) {
   const row = h("div", "site-doc");
   row.dataset.row = String(d.row);
   const head = h("div", "site-doc-title clamp2");
-  head.appendChild(h("span", "site-text", d.title || "(no title)"));
+  head.appendChild(utbdData("span", "site-text", d.title || "(no title)", ""));
   head.title = d.title || "";
   const meta = [d.id, d.year, d.category].filter((x) => x !== null && x !== undefined && x !== "");
-  row.append(head, h("div", "muted site-doc-meta", meta.join(" · ")));
+  row.append(head, utbdMixed(h("div", "muted site-doc-meta"), meta.flatMap((x, i) => (i ? [" · ", [x]] : [[x]]))));
   if (d.features && d.features.length) {
     const links = h("div", "fc-links site-doc-features");
     links.appendChild(h("span", "muted", `${featuresName} `));
@@ -239,7 +239,7 @@ async function utbdSiteStart(el) {
   const head = h("header", "site-head");
   const title = h("h1", "site-title clamp2");
   utbdLongText(title, meta.title, "clamp2");
-  const info = h("div", "muted site-info", meta.summary);
+  const info = utbdData("div", "muted site-info", meta.summary, "clamp3");
   const tabs = h("nav", "site-tabs");
   const tabFeatures = h("button", "button site-tab-features utbd-active", "Features");
   const tabMap = h("button", "button site-tab-map", "Map");
@@ -255,7 +255,7 @@ async function utbdSiteStart(el) {
   root.append(head, featuresPane, mapPane);
   el.replaceChildren(root);
   const say = (msg) => {
-    status.textContent = msg || "";
+    utbdLongText(status, msg || "", "clamp3");
     status.hidden = !msg;
   };
 
@@ -395,7 +395,7 @@ async function utbdSiteStart(el) {
     const rows = f >= 0 ? (await atlas.card(f)).top.map((d) => d.doc) : [];
     if (seq !== hlSeq) return;
     mapModel.update("highlighted", rows);
-    utbdLongText(mapHint, f >= 0 ? `Red: the top documents of #${f} ${atlas.labels[f]}` : "Open a feature to see its top documents here (red).", "clamp2");
+    utbdMixed(mapHint, f >= 0 ? [`Red: the top documents of #${f} `, [atlas.labels[f]]] : ["Open a feature to see its top documents here (red)."]);
   }
   tabFeatures.addEventListener("click", () => showTab("features"));
   tabMap.addEventListener("click", () => showTab("map"));

@@ -20,7 +20,7 @@ if TYPE_CHECKING: import altair as alt   # imported where a chart is made: it ta
 # %% ../../nbs/grokking/03_plot.ipynb #6e28f141
 from ..core import InputError
 from ..charts import chart_svg, offline_chart, save_chart
-from ..widgets import shorten
+from ..widgets import shorten, bidi_isolate
 from .fit import (FitResult, GrokkingMetrics, fit_transition, grokking_metrics, power_law_fit,
                                       task_levels, threshold_epoch)
 
@@ -92,7 +92,7 @@ def grokking_chart(epochs, # times
     return (alt.layer(*layers)
             .properties(width=width, height=height,
                         # a long title is cut ("…") so the epoch count stays in view; `limit` stops any title at the chart's width
-                        title=alt.Title(f"{shorten(title, max(16, width // 10))} · epoch {_fmt(hi if n else 0, 6)} · {n} points",
+                        title=alt.Title(f"{bidi_isolate(shorten(title, max(16, width // 10)))} · epoch {_fmt(hi if n else 0, 6)} · {n} points",
                                         subtitle=sub, anchor="start", limit=width + 60))
             .configure_view(strokeWidth=0))
 

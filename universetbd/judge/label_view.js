@@ -76,7 +76,7 @@ function render({ model, el }) {
 
   function drawPrompt() {
     const p = model.get("prompt") || "";
-    prompt.textContent = p;
+    utbdLongText(prompt, p, "");  // the card scrolls: the whole prompt inside its box
     prompt.classList.toggle("utbd-lv-empty", !p);
     if (!p) prompt.textContent = model.get("done") ? "Done: every iteration is labelled and the judge retrained." : "(no prompt)";
     const off = busy || !p;
@@ -122,17 +122,17 @@ function render({ model, el }) {
     chartHead.style.display = chart.style.display = legend.style.display = hist.length ? "" : "none";
   }
   function drawText() {
-    title.textContent = model.get("title") || "";
+    utbdLongText(title, model.get("title") || "", "clamp2");
     utbdLongText(policy, `policy: ${model.get("policy") || ""}`, "clamp2");
-    error.textContent = model.get("error") || "";
+    utbdLongText(error, model.get("error") || "", "scroll");
   }
   // one request at a time, in the order pressed (a key pressed while the kernel works waits its turn); an answer
   // carries the prompt that was on screen when it was given, so a stale one is refused by the kernel
   let chain = Promise.resolve(), pending = 0;
   function send(method, params) {
-    pending += 1; busy = true; drawPrompt(); error.textContent = "";
+    pending += 1; busy = true; drawPrompt(); utbdLongText(error, "", "scroll");
     chain = chain.then(() => call(method, params))
-      .catch((e) => { error.textContent = String(e && e.message ? e.message : e); })
+      .catch((e) => { utbdLongText(error, String(e && e.message ? e.message : e), "scroll"); })
       .finally(() => { pending -= 1; busy = pending > 0; drawPrompt(); root.focus({ preventScroll: true }); });
   }
   const answer = (v) => { if (model.get("prompt")) send("press", { value: v, prompt: model.get("prompt") }); };

@@ -14,7 +14,7 @@ __all__ = ['SERIES', 'LabelView']
 
 # %% ../../nbs/judge/05_view.ipynb #7966d32b
 from ..core import InputError
-from ..widgets import STATIC_WRAP, Widget, css_class, escape, rpc
+from ..widgets import STATIC_WRAP, Widget, css_class, escape, rpc, data_text
 
 # %% ../../nbs/judge/05_view.ipynb #c628a972
 SERIES = ("accuracy", "precision", "recall", "auroc", "success_rate")
@@ -110,10 +110,10 @@ class LabelView(Widget):
                                          for k in ("iteration",) + SERIES) + "</tr>" for h in self.history)
         head = "".join(f"<th style='padding:1px 8px'>{escape(k)}</th>" for k in ("iteration",) + SERIES)
         prompt = (f"<div style='border:1px solid #d0d7de;border-radius:6px;padding:8px;margin:6px 0;white-space:pre-wrap;max-height:240px;"
-                  f"overflow-y:auto;{STATIC_WRAP}'>{escape(self.prompt)}</div>") if self.prompt else ""
-        return (f'<div class="{css_class("root", "static", "label-view")}" style="font-family:sans-serif;font-size:13px;{STATIC_WRAP}">'
-                f'<div><b>{escape(self.title)}</b></div><div style="color:#59636e">policy: {escape(self.policy)}</div>'
-                f'<div>{escape(self.status)} · {p.get("labelled", 0)} labelled · {p.get("attacks", 0)} successful attacks</div>{prompt}'
+                  f"overflow-y:auto;{STATIC_WRAP}'>{data_text(self.prompt, '', tag='div')}</div>") if self.prompt else ""
+        return (f'<div class="{css_class("root", "static", "label-view")}" style="font-family:sans-serif;font-size:13px;direction:ltr;unicode-bidi:isolate;{STATIC_WRAP}">'
+                f'<div><b>{data_text(self.title, "clamp2", tag="div")}</b></div><div style="color:#59636e">policy: {data_text(self.policy, "clamp2")}</div>'
+                f'<div>{data_text(self.status, "ellipsis", style="max-width:100%")} · {p.get("labelled", 0)} labelled · {p.get("attacks", 0)} successful attacks</div>{prompt}'
                 f'<table style="border-collapse:collapse;font-size:inherit"><tr>{head}</tr>{rows}</table>'
                 f'<div style="color:#59636e">(run the notebook to label)</div></div>')
 

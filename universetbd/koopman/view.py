@@ -17,7 +17,7 @@ import traitlets
 
 # %% ../../nbs/koopman/04_view.ipynb #0353689d
 from ..core import InputError
-from ..widgets import Widget, css_class, escape, shorten, STATIC_WRAP
+from ..widgets import Widget, css_class, escape, shorten, STATIC_WRAP, data_text
 from .data import KoopmanData
 from .train import predict, rollout_starts
 
@@ -165,10 +165,10 @@ class KoopmanView(Widget):
         return "".join(parts)
 
     def static_html(self) -> str:
-        head = f'<div style="{STATIC_WRAP}"><b title="{escape(self.title)}">{escape(shorten(self.title, 300))}</b></div>' if self.title else ""
+        head = f'<div style="{STATIC_WRAP}"><b>{data_text(self.title, "clamp2")}</b></div>' if self.title else ""
         start = escape(self.starts[self.start]) if self.starts else ""
         err = f"; cumulative rel. error {self.rollout_error:.3g}" if self.rollout_error >= 0 else ""
-        return (f'<div class="{css_class("root", "static", "koopman-view")}" style="font-family:sans-serif;font-size:12px;{STATIC_WRAP}">{head}'
+        return (f'<div class="{css_class("root", "static", "koopman-view")}" style="font-family:sans-serif;font-size:12px;direction:ltr;unicode-bidi:isolate;{STATIC_WRAP}">{head}'
                 f'<div>{escape(self.status)}{" · start " + start if start else ""}{escape(err)}</div>{self.to_svg()}</div>')
 
     def __repr__(self):

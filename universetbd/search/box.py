@@ -20,7 +20,7 @@ import traitlets
 
 # %% ../../nbs/search/06_box.ipynb #95a3ee60
 from ..core import InputError, NotConfiguredError
-from ..widgets import Widget, css_class, escape, rpc, shorten, STATIC_WRAP
+from ..widgets import Widget, css_class, escape, rpc, shorten, STATIC_WRAP, data_text
 from .steering import SteeringSearch, frame_of
 from ..llm import HOW_TO_CONFIGURE, LLM, resolve_settings
 from .literature import (LiteratureSearch, QUESTION_PROMPTS, answer_question, classify_question,
@@ -293,17 +293,28 @@ class SearchBox(Widget):
 
     # ---- static view -----------------------------------------------------------------------------
     def static_html(self) -> str:
-        head = f'<div class="{css_class("title")}" title="{escape(self.query)}"><b>Search</b> {escape(shorten(self.query, 300))}</div>'
+        head = f'<div class="{css_class("title")}"><b>Search</b> {data_text(self.query, "clamp2")}</div>'
         if self.last is None:
             body = f'<p class="{css_class("muted")}">Steerable search over {self.n_docs} documents (run the notebook to search).</p>'
         else:
-            items = "".join(f'<li><b title="{escape(r["title"])}">{escape(r["title"])}</b> <span class="{css_class("muted")}">{escape(r["year"] or "")}'
+            items = "".join(f'<li><div><b>{data_text(r["title"], "clamp2")}</b> <span class="{css_class("muted")}">{escape(r["year"] or "")}'
                             f'{"" if r["citations"] is None else " · " + escape(r["citations"]) + " citations"}'
-                            f' · score {escape("–" if r["score"] is None else format(r["score"], ".3f"))}</span>'
-                            f'<div>{escape(r["snippet"])}</div></li>' for r in self._rows(self.last))
+                            f' · score {escape("–" if r["score"] is None else format(r["score"], ".3f"))}</span></div>'
+                            f'{data_text(r["snippet"], "clamp3", tag="div")}</li>' for r in self._rows(self.last))
             names = [_feature(f["index"], f["label"])["name"] for f in self.last.features]
-            feats = " ".join(f'<span class="{css_class("chip")}" title="{escape(n)}">{escape(shorten(n, 80))} {f["activation"]:.2f}</span>'
+            feats = " ".join(f'<span class="{css_class("chip")}" style="max-width:100%;box-sizing:border-box">'
+                             f'{data_text(n, "ellipsis", style="max-width:24em")} {f["activation"]:.2f}</span>'
                              for n, f in zip(names, self.last.features))
-            body = f"<div>{feats}</div><ol>{items}</ol>"
+            body = f"<div>{feats}</div><ol>{items}</ol>{self._answer_html()}"
         return (f'<div class="{css_class("root", "static", "search-box")}" style="font-family:system-ui,sans-serif;'
-                f'font-size:13px;{STATIC_WRAP}">{head}{body}</div>')
+                f'font-size:13px;direction:ltr;unicode-bidi:isolate;{STATIC_WRAP}">{head}{body}</div>')
+
+    def _answer_html(self) -> str:
+        "The last answer: its first lines, and all of it under \"show all\"."
+        a = self.last_answer
+        if not a: return ""
+        text = str(a.get("answer", ""))
+        whole = (f'<details class="{css_class("sb-answer-all")}"><summary>show all</summary>{data_text(text, "scroll", tag="div")}</details>'
+                 if len(text) > 300 else "")
+        return (f'<div class="{css_class("sb-answer")}"><b>Answer</b>{data_text(text, "clamp3", "sb-answer-text", tag="div", style="white-space:pre-wrap")}'
+                f'{whole}</div>')

@@ -197,7 +197,7 @@ function renderLandscape({ model, el }) {
   function drawLegend() {
     const lg = model.get("legend") || {};
     legend.replaceChildren();
-    if (lg.title) legend.append(h("span", "ls-legend-title", lg.title));
+    if (lg.title) legend.append(utbdData("span", "ls-legend-title", lg.title, "clamp2"));
     if (lg.ramp && lg.ramp.colors) {
       const bar = h("span", "ls-ramp");
       bar.style.background = `linear-gradient(to right, ${lg.ramp.colors.filter((c) => /^#[0-9a-f]{6}$/i.test(c)).join(", ")})`;
@@ -229,7 +229,7 @@ function renderLandscape({ model, el }) {
     colorSel.value = kind;
     featInput.hidden = kind !== "feature";
     if (kind === "feature" && document.activeElement !== featInput) featInput.value = cur.slice(8);
-    message.textContent = model.get("message") || "";
+    utbdLongText(message, model.get("message") || "", "clamp3");
     message.hidden = !message.textContent;
   }
 
@@ -274,10 +274,10 @@ function renderLandscape({ model, el }) {
       infoCache.set(`${row}|${model.get("color_by")}`, info);
     }
     if (seq !== hoverSeq) return;
-    tipTitle.textContent = info.title || "(no title)";
-    const meta = [info.id, info.year, info.category].filter((x) => x !== null && x !== undefined && x !== "");
-    if (info.value) meta.push(`${info.value.label}: ${utbdFmt(info.value.activation)}`);
-    tipMeta.textContent = meta.join(" · ");
+    utbdLongText(tipTitle, info.title || "(no title)", "");  // cut after 4 lines by its CSS
+    const meta = [info.id, info.year, info.category].filter((x) => x !== null && x !== undefined && x !== "").map((x) => [x]);
+    if (info.value) meta.push([info.value.label], `: ${utbdFmt(info.value.activation)}`);
+    utbdMixed(tipMeta, meta.flatMap((x, i) => (i && Array.isArray(x) ? [" · ", x] : [x])));
   }
   function hideTip() {
     hoverSeq++;

@@ -23,8 +23,13 @@ import pandas as pd
 import traitlets
 
 # %% ../../nbs/search/07_landscape.ipynb #0113a8a2
+<<<<<<< HEAD
 from ..core import ArrayChunks, InputError, atomic_write, check_finite, data_dir, digest
 from ..widgets import Widget, css_class, escape, rpc, shorten, STATIC_WRAP
+=======
+from ..core import InputError, atomic_write, check_finite, data_dir
+from ..widgets import Widget, css_class, escape, rpc, shorten, STATIC_WRAP, data_text
+>>>>>>> issue26-h4
 from .steering import FeatureLabels, frame_of
 
 # %% ../../nbs/search/07_landscape.ipynb #a93f6954
@@ -401,10 +406,12 @@ class ResearchLandscape(Widget):
                 f'<g opacity="{0.45 if self.highlighted else 0.9}">{dots}</g>{hl}</svg>')
 
     def static_html(self) -> str:
-        items = " ".join(f'<span style="color:{escape(i["color"])}">●</span> {escape(shorten(i["label"], 60))}'
-                         for i in self.legend.get("items", [])[:12])
-        head = (f'<div class="{css_class("title")}"><b>{escape(shorten(self.title or "Research landscape", 200))}</b> '
+        items = " ".join(f'<span style="display:inline-block;max-width:22em;vertical-align:bottom"><span style="color:{escape(i["color"])}">●</span> '
+                         f'{data_text(i["label"], "ellipsis", style="max-width:20em")}</span>' for i in self.legend.get("items", [])[:12])
+        lt = self.legend.get("title")
+        if lt: items = f'<b>{data_text(lt, "clamp2", style="max-width:24em")}</b> {items}'
+        head = (f'<div class="{css_class("title")}"><b>{data_text(self.title or "Research landscape", "clamp2")}</b> '
                 f'<span class="{css_class("muted")}">{self.n_points} documents, {escape(self.method)} map'
                 f'{", " + str(len(self.highlighted)) + " highlighted" if self.highlighted else ""}</span></div>')
         return (f'<div class="{css_class("root", "static", "landscape")}" style="font-family:system-ui,sans-serif;'
-                f'font-size:13px;{STATIC_WRAP}">{head}{self.to_svg()}<div>{items}</div></div>')
+                f'font-size:13px;direction:ltr;unicode-bidi:isolate;{STATIC_WRAP}">{head}{self.to_svg()}<div>{items}</div></div>')

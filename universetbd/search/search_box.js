@@ -134,7 +134,7 @@ function render({ model, el }) {
     const my = ++seq;
     root.classList.add("utbd-busy");
     call("search", params()).then(({ result }) => {
-      error.textContent = "";
+      utbdLongText(error, "", "scroll");
       drawResults(result);
       const ms = performance.now() - t0;
       root.dataset.lastLatencyMs = ms.toFixed(1);
@@ -142,7 +142,7 @@ function render({ model, el }) {
       const kernelMs = result.timings && result.timings.total_ms;  // the search itself (the round trip also waits for a busy kernel)
       status.textContent = `${result.results.length} results · ${result.mode} · ${(kernelMs ?? ms).toFixed(0)} ms`;
     }).catch((e) => {
-      error.textContent = String(e.message || e);
+      utbdLongText(error, String(e.message || e), "scroll");
       status.textContent = "";
     }).finally(() => {
       inFlight = false;
@@ -152,7 +152,7 @@ function render({ model, el }) {
   }
   function newQuery() {
     // a new search starts with a clean slate: no old error, no "thank you, logged" from the last feedback
-    error.textContent = "";
+    utbdLongText(error, "", "scroll");
     fbStatus.textContent = "";
     if (!input.value.trim()) {
       status.textContent = "type a query first";
@@ -183,7 +183,7 @@ function render({ model, el }) {
     shownResults = new Map(result.results.map((r) => [r.id, r]));
     autoOpt.textContent = result.qtype ? `type: auto (${result.qtype})` : "type: auto";
     root.dataset.qtype = result.qtype || "";
-    hydeText.textContent = result.hyde_abstract || "";
+    utbdLongText(hydeText, result.hyde_abstract || "", "");  // its box scrolls
     hydeBox.style.display = result.hyde_abstract ? "" : "none";
     drawFeatures(result.slider_max);
     results.replaceChildren();
@@ -235,22 +235,22 @@ function render({ model, el }) {
     li.dataset.id = r.id;
     li.dataset.rank = String(r.rank);
     const head = h("div", "sb-result-head");
-    const title = h("span", "sb-title", r.title);
+    const title = utbdData("span", "sb-title", r.title, "");
     title.title = r.title;
     const meta = h("span", "sb-meta muted",
       ` ${[r.year, r.citations == null ? null : `${r.citations} citations`, `score ${utbdFmt(r.score, 3)}`].filter((x) => x != null).join(" · ")}`);
     head.append(title, meta);
     if (r.feature) {
-      const fchip = h("span", "chip sb-doc-feature ellipsis", `${r.feature.name} ${utbdFmt(r.feature.activation, 2)}`);
+      const fchip = utbdMixed(h("span", "chip sb-doc-feature ellipsis"), [[r.feature.name], ` ${utbdFmt(r.feature.activation, 2)}`], "");
       fchip.title = `the query feature strongest in this paper: ${r.feature.name}`;
       head.append(fchip);
     }
-    const snippet = h("div", "sb-snippet", r.snippet);
+    const snippet = utbdData("div", "sb-snippet", r.snippet, "clamp3");
     const actions = h("div", "sb-actions");
     const up = h("button", "button sb-vote sb-up", "▲");
     const down = h("button", "button sb-vote sb-down", "▼");
     up.title = "relevant"; down.title = "not relevant";
-    const id = h("span", "sb-id muted", r.id);
+    const id = utbdData("span", "sb-id muted", r.id, "ellipsis");
     const voteFor = (value) => {
       const removed = votes[r.id] === value;
       const prev = votes[r.id];
@@ -265,7 +265,7 @@ function render({ model, el }) {
       const first = prev !== undefined && prev !== value
         ? call("vote", { doc_id: r.id, value: prev, query_id: q, removed: true }) : Promise.resolve();
       first.then(() => call("vote", { doc_id: r.id, value, query_id: q, removed }))
-        .then(after).catch((e) => { error.textContent = String(e.message || e); });
+        .then(after).catch((e) => { utbdLongText(error, String(e.message || e), "scroll"); });
     };
     up.addEventListener("click", () => voteFor(1));
     down.addEventListener("click", () => voteFor(-1));
@@ -305,7 +305,7 @@ function render({ model, el }) {
           suggestions.append(b);
         }
         if (!result.length) suggestions.append(h("span", "muted", "no feature with that label"));
-      }).catch((e) => { error.textContent = String(e.message || e); });
+      }).catch((e) => { utbdLongText(error, String(e.message || e), "scroll"); });
     }, 150);
   });
 
@@ -333,7 +333,7 @@ function render({ model, el }) {
     const drop = () => { root.dataset.answersDropped = String(++dropped); };
     call(method, { ...params, request: req.id }).then(({ result }) => {
       if (req.cancelled || result.cancelled) { drop(); return; }
-      if (result.error) { answerBody.textContent = result.error; progress.textContent = ""; return; }
+      if (result.error) { answerBody.replaceChildren(utbdData("div", "sb-answer-error", result.error, "scroll")); progress.textContent = ""; return; }
       drawAnswer(result);
       const secs = result.seconds < 0.1 ? "< 0.1" : utbdFmt(result.seconds, 2);
       progress.textContent = `${method === "reformat" ? "rewritten" : "written"} in ${secs} s`;
@@ -347,9 +347,11 @@ function render({ model, el }) {
   function drawAnswer(result) {
     shownRequest = result.request;
     root.dataset.answerRequest = result.request;
-    const text = h("div", "sb-answer-text");
+    // the answer is from an LLM: each piece of its text in its own isolated span (an override in it cannot turn the
+    // citations around), the whole answer cut after a few lines with "show all" to read it whole
+    const text = h("div", "sb-answer-text sb-answer-clamped");
     for (const p of result.pieces || [{ text: result.answer }]) {
-      if (p.cite === undefined) { text.append(document.createTextNode(p.text)); continue; }
+      if (p.cite === undefined) { text.append(utbdData("span", "sb-answer-piece", p.text, "")); continue; }
       const a = h("a", "sb-cite", `[${p.cite}]`);
       a.href = "#";
       a.dataset.rank = String(p.cite);
@@ -362,7 +364,17 @@ function render({ model, el }) {
     const cites = (result.cited_ranks || []).map((n) => `[${n}]`).join(" ");
     const meta = [`question type: ${result.qtype}`, result.style ? `reformatted: ${result.style}` : null,
       cites ? `cites ${cites}` : "cites none of the results", result.model].filter(Boolean).join(" · ");
-    answerBody.replaceChildren(text, h("div", "sb-answer-meta muted", meta));
+    const all = h("button", "button sb-answer-all", "show all");
+    all.type = "button";
+    all.addEventListener("click", () => {
+      const open = text.classList.toggle("utbd-sb-answer-clamped") === false;
+      all.textContent = open ? "show less" : "show all";
+      root.dataset.answerOpen = open ? "1" : "0";
+    });
+    root.dataset.answerOpen = "0";
+    answerBody.replaceChildren(text, all, h("div", "sb-answer-meta muted", meta));
+    // the button only where the answer is longer than its box
+    requestAnimationFrame(() => { all.style.display = text.scrollHeight > text.clientHeight + 1 ? "" : "none"; });
   }
   // scroll to the cited result and highlight it (by id: the list may have changed since the answer)
   function showResult(id, n) {
@@ -388,7 +400,7 @@ function render({ model, el }) {
     req.cancelled = true;
     setAnswerBusy(null);
     progress.textContent = "cancelled (the kernel may still be writing it: that answer will be dropped)";
-    call("cancel_answer", { request: req.id }).catch((e) => { error.textContent = String(e.message || e); });
+    call("cancel_answer", { request: req.id }).catch((e) => { utbdLongText(error, String(e.message || e), "scroll"); });
   });
 
   fbBtn.addEventListener("click", () => {

@@ -125,7 +125,7 @@ function render({ model, el }) {
   }
   function drawStatus() {
     status.textContent = model.get("status") || "";
-    error.textContent = model.get("error") || "";
+    utbdLongText(error, model.get("error") || "", "scroll");
   }
   function drawSamples() {
     const s = model.get("samples") || [];
@@ -166,11 +166,11 @@ function render({ model, el }) {
   }
   async function press(method, params) {
     try { await call(method, params); }
-    catch (e) { error.textContent = String(e && e.message ? e.message : e); drawRunning(); }
+    catch (e) { utbdLongText(error, String(e && e.message ? e.message : e), "scroll"); drawRunning(); }
   }
   genBtn.addEventListener("click", () => {
     genBtn.disabled = true;  // until the kernel says it runs (or refuses)
-    error.textContent = "";
+    utbdLongText(error, "", "scroll");
     press("start_generate", { n: model.get("n"), gamma: model.get("gamma"), eta: model.get("eta") });
   });
   stopBtn.addEventListener("click", () => { stopBtn.disabled = true; press("request_stop", {}); });

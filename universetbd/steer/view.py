@@ -285,14 +285,15 @@ class SteerView(Widget):
                 f'<table style="border-collapse:collapse;font-size:inherit"><tr><th></th>{head}</tr>{"".join(rows)}</table></div>')
 
     def static_html(self) -> str:
-        head = f'<div class="{css_class("title")}">{escape(self.title)}</div>' if self.title else ""
-        samples = "".join(f'<li style="{STATIC_WRAP}">{escape(s)}</li>' for s in self.samples)
+        from universetbd.widgets import data_text  # (here, not in the import cell: this cell is the snapshot's own)
+        head = f'<div class="{css_class("title")}">{data_text(self.title, "clamp2", tag="div")}</div>' if self.title else ""
+        samples = "".join(f'<li style="{STATIC_WRAP}">{data_text(s, "clamp3", tag="div")}</li>' for s in self.samples)
         mets = "".join(f"<tr><td>{escape(METRIC_LABELS.get(k, k))}</td><td>{escape('–' if v is None else f'{v:.3g}')}</td></tr>"
                        for k, v in self.metrics.items())
         heat = (self._heat_html(self.diversity_metric) + self._heat_html(self.quality_metric)) if self.grid_gammas else ""
-        return (f'<div class="{css_class("root", "static", "steer-view")}" style="font-family:sans-serif;font-size:12px;{STATIC_WRAP}">{head}'
-                f'<div><b>instruction:</b> {escape(self.instruction)}</div>'
-                f'<div>γ {self.gamma:g} · η {self.eta:g} · {escape(self.status)}</div>'
+        return (f'<div class="{css_class("root", "static", "steer-view")}" style="font-family:sans-serif;font-size:12px;direction:ltr;unicode-bidi:isolate;{STATIC_WRAP}">{head}'
+                f'<div><b>instruction:</b> {data_text(self.instruction, "clamp2")}</div>'
+                f'<div>γ {self.gamma:g} · η {self.eta:g} · {data_text(self.status, "ellipsis", style="max-width:100%")}</div>'
                 f'<ol style="{STATIC_WRAP}">{samples}</ol>'
                 + (f'<table style="border-collapse:collapse;font-size:inherit">{mets}</table>' if mets else "") + heat + "</div>")
 

@@ -19,7 +19,7 @@ import traitlets
 
 # %% ../../nbs/vision/05_view.ipynb #9348fab0
 from ..core import InputError
-from ..widgets import STATIC_WRAP, Widget, css_class, escape, rpc
+from ..widgets import STATIC_WRAP, Widget, css_class, escape, rpc, data_text
 from .sweep import Sweep
 
 # %% ../../nbs/vision/05_view.ipynb #c01a49b7
@@ -175,22 +175,22 @@ class SweepView(Widget):
                 f'<text x="{(L + w - R) / 2}" y="{hgt - 6}" text-anchor="middle" font-size="11">{escape(X_METRICS[self.x_metric])}{" (log)" if logx else ""}</text>'
                 f'<text x="12" y="{(T + hgt - B) / 2}" text-anchor="middle" font-size="11" transform="rotate(-90 12 {(T + hgt - B) / 2})">{escape(Y_METRICS[self.y_metric])}</text>'
                 f'<text x="{L - 4}" y="{T + 4}" text-anchor="end" font-size="10">{y1:.3g}</text><text x="{L - 4}" y="{hgt - B}" text-anchor="end" font-size="10">{y0:.3g}</text>')
-        legend = " ".join(f'<span style="color:{c}">●</span> {escape(t)}' for t, c in col.items())
+        legend = " ".join(f'<span style="color:{c}">●</span> {data_text(t, "ellipsis", style="max-width:20em")}' for t, c in col.items())
         return f'<svg width="{w}" height="{hgt}" style="max-width:100%">{axes}{dots}</svg><div style="{STATIC_WRAP}">{legend}</div>'
 
     def _confusion_html(self) -> str:
         if not self.confusion: return ""
-        cut = lambda s: escape(s if len(s) <= 18 else s[:17] + "…")
+        cut = lambda s: data_text(s if len(s) <= 18 else s[:17] + "…", "")
         head = "".join(f'<th title="{escape(c)}" style="padding:1px 4px;font-weight:normal">{cut(c)}</th>' for c in self.classes)
         rows = "".join(f'<tr><th title="{escape(c)}" style="padding:1px 4px;text-align:right;font-weight:normal">{cut(c)}</th>'
                        + "".join(f'<td style="padding:1px 4px;text-align:center;border:1px solid #ddd;{"background:#dcfce7" if i == j else ("background:#fee2e2" if v else "")}">{v}</td>'
                                  for j, v in enumerate(row)) + "</tr>" for i, (c, row) in enumerate(zip(self.classes, self.confusion)))
-        return (f'<div>confusion matrix of {escape(self.selected)} (rows: true, columns: predicted)</div>'
+        return (f'<div>confusion matrix of {data_text(self.selected, "ellipsis", style="max-width:60%")} (rows: true, columns: predicted)</div>'
                 f'<table style="border-collapse:collapse;font-size:inherit"><tr><th></th>{head}</tr>{rows}</table>')
 
     def static_html(self) -> str:
-        head = f'<div class="{css_class("title")}">{escape(self.title)}</div>' if self.title else ""
-        return (f'<div class="{css_class("root", "static", "vision-view")}" style="font-family:sans-serif;font-size:12px;{STATIC_WRAP}">{head}'
-                f'<div>{escape(self.status)}</div>{self._svg()}{self._confusion_html()}</div>')
+        head = f'<div class="{css_class("title")}">{data_text(self.title, "clamp2", tag="div")}</div>' if self.title else ""
+        return (f'<div class="{css_class("root", "static", "vision-view")}" style="font-family:sans-serif;font-size:12px;direction:ltr;unicode-bidi:isolate;{STATIC_WRAP}">{head}'
+                f'<div>{data_text(self.status, "clamp2")}</div>{self._svg()}{self._confusion_html()}</div>')
 
     def __repr__(self): return f"SweepView({len(self.runs)} / {self.planned} runs{', running' if self.running else ''}, selected={self.selected!r})"

@@ -100,8 +100,8 @@ function render({ model, el }) {
     title.style.display = model.get("title") ? "" : "none";
   }
   function drawStatus() {
-    status.textContent = model.get("status") || "";
-    error.textContent = model.get("error") || "";
+    utbdLongText(status, model.get("status") || "", "clamp2");
+    utbdLongText(error, model.get("error") || "", "scroll");
     stopBtn.disabled = !model.get("running");
     root.classList.toggle("utbd-vv-running", !!model.get("running"));
   }
@@ -126,8 +126,8 @@ function render({ model, el }) {
   function drawMatrix() {
     const cm = model.get("confusion") || [], classes = model.get("classes") || [], key = model.get("selected");
     const run = (model.get("runs") || []).find((p) => p.key === key);
-    runHead.textContent = run ? `${run.model} · ${run.technique} · seed ${run.seed}: accuracy ${utbdFmt(run.accuracy, 4)}, macro F1 ${utbdFmt(run.f1, 4)}`
-                              : "click a point to see its confusion matrix";
+    utbdMixed(runHead, run ? [[run.model], " · ", [run.technique], ` · seed ${run.seed}: accuracy ${utbdFmt(run.accuracy, 4)}, macro F1 ${utbdFmt(run.f1, 4)}`]
+                           : ["click a point to see its confusion matrix"]);
     matrix.replaceChildren();
     clearGallery();
     if (!cm.length) return;
@@ -160,7 +160,7 @@ function render({ model, el }) {
     try {
       const { result, buffers } = await call("images", { key, true: i, pred: j, limit: 24 });
       if (model.get("selected") !== key) return;
-      utbdLongText(galleryHead, `true ${result.true} → predicted ${result.pred}: ${result.n} image(s)` + (result.shown < result.n ? `, first ${result.shown} shown` : ""), "clamp2");
+      utbdMixed(galleryHead, ["true ", [result.true], " → predicted ", [result.pred], `: ${result.n} image(s)` + (result.shown < result.n ? `, first ${result.shown} shown` : "")]);
       (buffers || []).forEach((b, n) => {
         const url = URL.createObjectURL(new Blob([b.buffer ? b.buffer : b], { type: "image/png" }));
         urls.push(url);
@@ -170,7 +170,7 @@ function render({ model, el }) {
         fig.append(img, utbdLongText(h("figcaption", "vv-caption"), result.names[n] || "", "ellipsis"));
         gallery.appendChild(fig);
       });
-    } catch (e) { galleryHead.textContent = ""; error.textContent = String(e && e.message ? e.message : e); }
+    } catch (e) { galleryHead.textContent = ""; utbdLongText(error, String(e && e.message ? e.message : e), "scroll"); }
   }
   stopBtn.addEventListener("click", () => { stopBtn.disabled = true; call("request_stop", {}).catch(() => {}); });
 
