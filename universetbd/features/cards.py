@@ -21,13 +21,8 @@ import traitlets
 from fastcore.basics import patch
 
 # %% ../../nbs/features/04_cards.ipynb #f0100b21
-<<<<<<< HEAD
 from ..core import InputError, fingerprint
-from ..widgets import Widget, css_class, escape, rpc, static_text, shorten, STATIC_WRAP
-=======
-from ..core import InputError
 from ..widgets import Widget, css_class, escape, rpc, static_text, shorten, STATIC_WRAP, data_text
->>>>>>> issue26-h4
 from .stats import FeatureStats, feature_stats
 from .labels import (corpus_frame, offline_labels, score_labels, EmbeddingPredictor, tokenize,
                                          save_labels, load_labels)

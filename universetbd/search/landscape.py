@@ -23,13 +23,8 @@ import pandas as pd
 import traitlets
 
 # %% ../../nbs/search/07_landscape.ipynb #0113a8a2
-<<<<<<< HEAD
 from ..core import ArrayChunks, InputError, atomic_write, check_finite, data_dir, digest
-from ..widgets import Widget, css_class, escape, rpc, shorten, STATIC_WRAP
-=======
-from ..core import InputError, atomic_write, check_finite, data_dir
 from ..widgets import Widget, css_class, escape, rpc, shorten, STATIC_WRAP, data_text
->>>>>>> issue26-h4
 from .steering import FeatureLabels, frame_of
 
 # %% ../../nbs/search/07_landscape.ipynb #a93f6954
