@@ -68,7 +68,7 @@ def run(mode: str = "default", out: Path | None = RESULTS, progress_bar: bool = 
     m = MODES[mode]
     cfg = KoopmanConfig(lr=m["lr"], epochs=m["epochs"])
     t0 = time.perf_counter()
-    res = eigeninit_experiment(levels=m["levels"], seeds=m["seeds"], cfg=cfg, n_theta=m["n_theta"], n_omega=m["n_omega"],
+    res = eigeninit_experiment(levels=m["levels"], seeds=m["seeds"], cfg=cfg, eig_weight="paper", n_theta=m["n_theta"], n_omega=m["n_omega"],
                                stride=m["stride"], n_starts=m["n_starts"], horizon=m["horizon"], progress_bar=progress_bar)
     secs = time.perf_counter() - t0
     if out is not None:

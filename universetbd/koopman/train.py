@@ -265,17 +265,22 @@ def eigeninit_experiment(levels=PAPER_LEVELS, # pendulum damping levels (indices
                          target_factor: float = 1.25, # target = this x the baseline's mean final validation loss
                          n_starts: int = 30, horizon: int = 100, # rollout evaluation
                          stride: int = 1, # take every `stride`-th training window (fewer steps per epoch)
+                         eig_weight: float | str | None = None, # eigenloss weight of every run; "paper": 1e2 undamped, 5e1 damped; None: cfg's, or the paper's when cfg is None
                          callback=None, progress_bar: bool = True, **kwargs, # passed to `fit_many`
                         ) -> ExperimentResult:
     "The paper's comparison on the pendulum: inits x eigenlosses x damping levels x seeds, trained in one stack."
+    if eig_weight is None: eig_weight = "paper" if cfg is None else cfg.eig_weight
+    if isinstance(eig_weight, str) and eig_weight != "paper":
+        raise InputError(f"eig_weight must be a number, 'paper' or None, got {eig_weight!r}")
     cfg = cfg or KoopmanConfig(lr=1e-3, epochs=60)
     datas = [pendulum_data(l, n_theta, n_omega) for l in levels]
     configs, meta, di = [], [], []
     for li, lvl in enumerate(levels):
         damped = datas[li].meta["damping"] > 0
         for init, eig, s in itertools.product(inits, eigenlosses, seeds):
-            configs.append(cfg.replace(init=init, eigenloss=eig, seed=int(s), eig_weight=50.0 if damped else 100.0))
-            meta.append(dict(level=lvl, damping=datas[li].meta["damping"], init=init, eigenloss=str(eig).lower(), seed=int(s)))
+            configs.append(cfg.replace(init=init, eigenloss=eig, seed=int(s), eig_weight=(50.0 if damped else 100.0) if eig_weight == "paper" else eig_weight))
+            meta.append(dict(level=lvl, damping=datas[li].meta["damping"], init=init, eigenloss=str(eig).lower(), seed=int(s),
+                             eig_weight=float(configs[-1].eig_weight)))
             di.append(li)
     run = fit_many(datas, configs, di, callback=callback, progress_bar=progress_bar, stride=stride, **kwargs)
     cum, di = np.empty(len(configs)), np.asarray(di)

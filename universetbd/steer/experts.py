@@ -7,12 +7,14 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path
-from ..core import InputError, require
+import warnings
+from ..core import InputError, atomic_dir, digest, fingerprint, read_fingerprint, require, write_fingerprint
 from ..llm import lora_train
 from .processor import check_same_vocab
 
 # %% auto #0
-__all__ = ['DOMAIN_PROMPTS', 'Expert', 'as_expert', 'prompted_expert', 'load_base', 'lora_expert', 'load_lora_expert']
+__all__ = ['DOMAIN_PROMPTS', 'LORA_CODE', 'Expert', 'as_expert', 'prompted_expert', 'load_base', 'lora_expert',
+           'load_lora_expert']
 
 # %% ../../nbs/steer/02_experts.ipynb #2d2cc2b0
 @dataclass
@@ -67,6 +69,12 @@ def load_base(name: str = "smollm2", # "smollm2" (offline GGUF), a Hugging Face 
     llm = LocalLLM(name, cache=False, **({"device": device} if device else {})).load()
     return llm.net, llm.tokenizer
 
+LORA_CODE = 1   # raised when a code change changes the adapter `lora_expert` trains
+
+def _tokenizer_id(tok) -> list:
+    "What identifies a tokenizer for a fingerprint: its class and vocabulary."
+    return [type(tok).__qualname__, tok.get_vocab() if hasattr(tok, "get_vocab") else str(getattr(tok, "name_or_path", ""))]
+
 def lora_expert(base_model, # the base causal LM (copied; the original stays the base branch)
                 tokenizer, # its tokenizer
                 texts, # the real domain examples
@@ -88,17 +96,29 @@ def lora_expert(base_model, # the base causal LM (copied; the original stays the
     data = [("", f"{instruction} {t}{eos}" if instruction else f"{t}{eos}") for t in texts]   # the loss on every token
     model = lora_train(base_model, tokenizer, data, steps=steps, r=r, target_modules=target_modules, lr=lr,
                        batch_size=batch_size, max_length=max_length, special_tokens=True, seed=seed, callback=callback)
-    if save_to is not None: model.save_pretrained(str(save_to))
+    if save_to is not None:   # the adapter and a fingerprint of what made it, replaced whole (a kill mid-save leaves the old one)
+        fp = fingerprint(base=base_model, tokenizer=_tokenizer_id(tokenizer), texts=texts, instruction=instruction,
+                         settings=dict(steps=steps, r=r, target_modules=list(target_modules), lr=lr, batch_size=batch_size,
+                                       max_length=max_length, seed=seed), code=LORA_CODE)
+        with atomic_dir(save_to, expected=["adapter_*", "README.md", "fingerprint.json"]) as tmp:
+            model.save_pretrained(str(tmp)); write_fingerprint(tmp / "fingerprint.json", fp)
     return Expert(model, tokenizer, base=base_model, name="lora")
 
 def load_lora_expert(base_model, # the base the adapter was trained on (copied)
                      tokenizer, # its tokenizer
                      path, # the folder `lora_expert(save_to=)` wrote
                     ) -> Expert:
-    "The `Expert` of a saved LoRA adapter on (a copy of) `base_model`."
+    "The `Expert` of a saved LoRA adapter on (a copy of) `base_model`; refuses a base or tokenizer other than the one it was trained on."
     peft = require("peft", pip="peft", feature="LoRA experts (pip install 'universetbd[steer]')")
     if not Path(path, "adapter_config.json").exists():
         raise InputError(f"{path} holds no LoRA adapter (no adapter_config.json): pass the folder given to lora_expert(save_to=)")
+    saved = read_fingerprint(Path(path, "fingerprint.json"))
+    if saved is None:
+        warnings.warn(f"{path} has no fingerprint.json (an adapter saved by older code): it cannot be checked against this base model")
+    else:
+        now = fingerprint(base=base_model, tokenizer=_tokenizer_id(tokenizer))
+        now.check({k: saved.get(k) for k in now}, f"the adapter in {path}",
+                  "pass the base model (and tokenizer) it was trained on, or train a new one with lora_expert(save_to=)")
     model = peft.PeftModel.from_pretrained(copy.deepcopy(base_model), str(path)).eval()
     check_same_vocab(model, base_model)
     return Expert(model, tokenizer, base=base_model, name="lora")

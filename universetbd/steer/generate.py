@@ -5,12 +5,12 @@
 # %% ../../nbs/steer/04_generate.ipynb #ef77c5f8
 from __future__ import annotations
 import torch
-from ..core import InputError
+from ..core import InputError, digest
 from .processor import SteerConfig, NegativePool, SteerLogitsProcessor, UncachedSteer, check_same_vocab, check_weight, left_pad
 from .experts import Expert, as_expert
 
 # %% auto #0
-__all__ = ['TASKS', 'BASELINES', 'astro_examples', 'SteerGenerator', 'contrastive_search', 'baseline_generate']
+__all__ = ['TASKS', 'GENERATE_CODE', 'BASELINES', 'astro_examples', 'SteerGenerator', 'contrastive_search', 'baseline_generate']
 
 # %% ../../nbs/steer/04_generate.ipynb #d88373ff
 TASKS = {
@@ -37,6 +37,12 @@ def _eos_ids(model, tok):
     g = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
     return sorted({int(e) for e in [tok.eos_token_id, *(g if isinstance(g, (list, tuple)) else [g])] if e is not None})
 
+GENERATE_CODE = 1   # raised when a code change changes what `SteerGenerator.generate` samples
+
+def _call_seed(seed: int, call: int, start: int) -> int:
+    "The torch seed of one batch: the first call keeps `seed * 1_000_003 + start` (= `baseline_generate`'s); later calls differ."
+    return (seed * 1_000_003 + start + call * 0x9E3779B1) % (1 << 63)   # torch's CPU generator keeps the low 32 bits: mix there
+
 class SteerGenerator:
     "STEER sampling from an expert: contrast with the base, a negative prompt from a running pool, cached and batched."
     def __init__(self, expert, # an `Expert`, a (model, system_prompt) pair, or a causal LM
@@ -56,6 +62,18 @@ class SteerGenerator:
         if self.base is not None and self.base is not self.expert.model: check_same_vocab(self.expert.model, self.base)
         self.pool = pool if pool is not None else NegativePool([], seed=self.config.seed)
         self.processor = processor
+        self.pool_start = list(self.pool.examples)   # the pool as given: each seeded call (`seed=`) starts from it
+        self.calls = 0   # unseeded calls so far: the n-th call samples from (config.seed, n), so successive calls differ
+
+    @property
+    def fingerprint(self) -> str:
+        "Content hash of what sampling depends on (for `core.digest`): expert and base weights, tokenizer, system prompt, config, processor and the pool as given."
+        tok = self.tokenizer
+        return digest({"expert": self.expert.model, "base": self.base, "adapter_off": self.adapter_off, "system_prompt": self.expert.system_prompt,
+                       "tokenizer": [type(tok).__qualname__, str(getattr(tok, "name_or_path", "")),
+                                     tok.get_vocab() if hasattr(tok, "get_vocab") else None],
+                       "config": self.config, "processor": f"{self.processor.__module__}.{self.processor.__qualname__}",
+                       "pool": self.pool_start, "code": GENERATE_CODE})
 
     def __repr__(self): return f"SteerGenerator({self.expert.name}, gamma={self.config.gamma}, eta={self.config.eta}, pool={len(self.pool)})"
 
@@ -67,6 +85,7 @@ class SteerGenerator:
                  eta: float | None = None, # None: config.eta
                  callback=None, # callback(i, text) after each finished example
                  should_stop=None, # should_stop() -> bool, checked before each batch
+                 seed: int | None = None, # None: the next call of the generator's sequence (running pool); an int: sampling and a fresh pool seeded from it alone
                 ) -> list[str]:
         "n examples steered by the expert, the base and the negative pool (each output joins the pool)."
         cfg = self.config
@@ -74,29 +93,33 @@ class SteerGenerator:
         e = check_weight("eta", cfg.eta if eta is None else eta)
         if not isinstance(instruction, str) or not instruction.strip(): raise InputError("instruction must be a non-empty string (e.g. TASKS['hypothesis']['instruction'])")
         if not (isinstance(n, int) and n >= 1): raise InputError(f"n must be an integer >= 1, got {n!r}")
-        if e > 0 and len(self.pool) == 0:
+        if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+            raise InputError(f"seed must be an integer >= 0 or None, got {seed!r}")
+        if e > 0 and len(self.pool if seed is None else self.pool_start) == 0:
             raise InputError("eta > 0 needs negative examples but the pool is empty: pass pool=NegativePool(real_examples) or eta=0")
         if g > 0 and self.base is None and not self.adapter_off:
             raise InputError("gamma > 0 needs a base model: pass base= (the untuned model), use an Expert with base=, or gamma=0")
         model, tok, ex = self.expert.model, self.tokenizer, self.expert
         pad = tok.pad_token_id if tok.pad_token_id is not None else (_eos_ids(model, tok) or [0])[0]
         eos = _eos_ids(model, tok)
+        if seed is None: pool, s0, call = self.pool, cfg.seed, self.calls; self.calls += 1
+        else: pool, s0, call = NegativePool(self.pool_start, seed=seed), seed, 0
         out = []
         for start in range(0, n, cfg.batch_size):
             if should_stop is not None and should_stop(): break
             b = min(cfg.batch_size, n - start)
             ids, mask = left_pad([self._ids(ex.prefix(instruction))] * b, pad)
-            negs = [self._ids(ex.prefix(self.pool.draw(cfg.n_negatives))) for _ in range(b)] if e > 0 else None
+            negs = [self._ids(ex.prefix(pool.draw(cfg.n_negatives))) for _ in range(b)] if e > 0 else None
             proc = self.processor(model, self.base, g, e, negs, [self._ids(instruction)] * b if g > 0 else None, pad, self.adapter_off)
             dev = next(model.parameters()).device
             with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []), torch.no_grad():
-                torch.manual_seed(cfg.seed * 1_000_003 + start)
+                torch.manual_seed(_call_seed(s0, call, start))
                 res = model.generate(input_ids=ids.to(dev), attention_mask=mask.to(dev), logits_processor=[proc], renormalize_logits=True,
                                      do_sample=True, top_k=cfg.top_k, top_p=1.0, temperature=1.0, max_new_tokens=cfg.max_new_tokens,
                                      pad_token_id=pad, eos_token_id=eos or None)
             for row in res[:, ids.shape[1]:]:
                 text = tok.decode(row, skip_special_tokens=True).strip()
-                out.append(text); self.pool.add(text)
+                out.append(text); pool.add(text)
                 if callback is not None: callback(len(out) - 1, text)
         return out
 

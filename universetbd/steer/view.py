@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 import threading
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PAPER_GRID', 'DIVERSITY_METRICS', 'QUALITY_METRICS', 'METRIC_LABELS', 'SteerView']
+__all__ = ['PAPER_GRID', 'DIVERSITY_METRICS', 'QUALITY_METRICS', 'METRIC_LABELS', 'SWEEP_CODE', 'SteerView']
 
 # %% ../../nbs/steer/05_view.ipynb #48729107
 import pandas as pd
 import traitlets
 
 # %% ../../nbs/steer/05_view.ipynb #d3682b80
-from ..core import InputError, atomic_write, read_json
+from ..core import InputError, atomic_write, digest, fingerprint, read_json
 from ..widgets import Widget, css_class, escape, rpc, STATIC_WRAP
 
 # %% ../../nbs/steer/05_view.ipynb #7aa29c7f
@@ -54,6 +55,28 @@ def _clean_metrics(m) -> dict:
     return out
 
 def _key(g: float, e: float) -> str: return f"{g:.6g},{e:.6g}"
+
+SWEEP_CODE = 1   # raised when a code change changes what a sweep cell gives (caches of older code are then refused)
+
+def _cell_seed(seed: int, g: float, e: float, n: int) -> int:
+    "The seed of one sweep cell, from the sweep's seed and the cell's key only: any order and any resume give the same cell."
+    return int(digest(["steer-sweep-cell", int(seed), _key(g, e), int(n)]), 16) % (1 << 31)
+
+def _takes_seed(gen) -> bool:
+    "Whether `gen.generate` accepts `seed=` (a call seeded on its own, with its own pool)."
+    import inspect
+    try: ps = inspect.signature(gen.generate).parameters
+    except (TypeError, ValueError): return False
+    return "seed" in ps or any(q.kind is q.VAR_KEYWORD for q in ps.values())
+
+def _identity(x, seedable: bool = True) -> str:
+    "`digest(x)` (a `functools.partial`: its function and arguments), or a one-off token where `x` has no content identity."
+    import functools
+    try:
+        if not seedable: raise InputError("no per-call seeds")
+        if isinstance(x, functools.partial): return digest({"func": _identity(x.func), "args": list(x.args), "keywords": dict(x.keywords)})
+        return digest(x)
+    except InputError: return f"unidentified {secrets.token_hex(8)}"   # never equal to a saved one: such a sweep is never resumed
 
 # %% ../../nbs/steer/05_view.ipynb #cdfa6240
 class SteerView(Widget):
@@ -131,19 +154,32 @@ class SteerView(Widget):
               n: int | None = None, # samples per cell (default: the view's `n`)
               cache=None, # JSON file written atomically after each cell; a later call skips its finished cells
               wait: bool = True, # block until done (False: background thread; `view.wait()` joins it)
+              seed: int | None = None, # the sweep's seed; each cell samples from a seed of its own key (None: gen.config.seed, else 0)
              ) -> pd.DataFrame:
         "Run and score every (gamma, eta) cell, updating the heatmaps after each; returns `grid` (resumable from `cache`)."
         if self.metrics_fn is None: raise InputError("sweep needs a metrics function: SteerView(gen, real, instruction, metrics=...)")
         gs = self._values(gammas, "gammas"); es = self._values(etas, "etas")
         n = self.n if n is None else _count(n)
+        if seed is None: seed = getattr(getattr(self.gen, "config", None), "seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0: raise InputError(f"seed must be an integer >= 0, got {seed!r}")
         cache = None if cache is None else Path(cache)
-        done = self._load_cache(cache, n) if cache is not None else {}
+        fp = self.sweep_fingerprint(n, seed)
+        done = self._load_cache(cache, n, fp) if cache is not None else {}
         self._begin("sweep")
+        self._cells = {k: c for k, c in self._cells.items() if c.get("fingerprint") == fp.digest}   # never mix other inputs' cells
         self._cells.update(done)
         self.grid_gammas, self.grid_etas = gs, es
         self._publish_cells()
-        self._launch(lambda: self._run_sweep(gs, es, n, cache), wait)
+        self._launch(lambda: self._run_sweep(gs, es, n, cache, seed, fp), wait)
         return self.grid
+
+    def sweep_fingerprint(self, n: int, # samples per cell
+                          seed: int, # the sweep's seed
+                         ):
+        "The inputs every cell of a sweep depends on: the generator (model identity), real texts, instruction, metrics function, n, seed and code."
+        seedable = _takes_seed(self.gen)
+        return fingerprint(generator=_identity(self.gen, seedable), real=self.real, instruction=self.instruction,
+                           metrics=_identity(self.metrics_fn), n=n, seed=seed, code=SWEEP_CODE)
 
     def stop(self) -> "SteerView":
         "Ask the running generation or sweep to end after the current sample (a batched generator: the current batch)."
@@ -207,8 +243,9 @@ class SteerView(Widget):
         self._thread = threading.Thread(target=body, name="steer-view", daemon=True)
         self._thread.start()
 
-    def _gen(self, n, g, e, on_sample):
-        out = self.gen.generate(self.instruction, n=n, gamma=g, eta=e, callback=on_sample, should_stop=self._stop.is_set)
+    def _gen(self, n, g, e, on_sample, seed=None):
+        kw = {} if seed is None else {"seed": seed}
+        out = self.gen.generate(self.instruction, n=n, gamma=g, eta=e, callback=on_sample, should_stop=self._stop.is_set, **kw)
         return [str(t) for t in (out or [])]
 
     def _run_generate(self, n, g, e):
@@ -227,8 +264,9 @@ class SteerView(Widget):
         self.status = f"{len(self.samples)} samples · γ {g:g} · η {e:g}" + (" · stopped" if stopped else "")
         return list(self.samples)
 
-    def _run_sweep(self, gs, es, n, cache):
-        todo = [(g, e) for g in gs for e in es if self._cells.get(_key(g, e), {}).get("n") != n]
+    def _run_sweep(self, gs, es, n, cache, seed, fp):
+        todo = [(g, e) for g in gs for e in es if _key(g, e) not in self._cells]
+        seedable = _takes_seed(self.gen)
         total, done = len(gs) * len(es), len(gs) * len(es) - len(todo)
         for g, e in todo:
             if self._stop.is_set(): break
@@ -236,13 +274,15 @@ class SteerView(Widget):
             self.samples, self.metrics = [], {}
             self.status = f"sweep cell {done + 1} / {total} · γ {g:g} · η {e:g}"
             on_sample = lambda i, text: setattr(self, "samples", self.samples + [str(text)])
-            out = self._gen(n, g, e, on_sample)
+            cs = _cell_seed(seed, g, e, n) if seedable else None   # the cell's own seed (and, in the generator, its own pool)
+            out = self._gen(n, g, e, on_sample, cs)
             if len(out) > len(self.samples): self.samples = out
             if self._stop.is_set() and len(self.samples) < n: break  # an incomplete cell is not recorded
             self.metrics = m = _clean_metrics(self.metrics_fn(list(self.samples), self.real))
-            self._cells[_key(g, e)] = {"gamma": g, "eta": e, "n": n, "metrics": m, "samples": list(self.samples)}
+            self._cells[_key(g, e)] = {"gamma": g, "eta": e, "n": n, "seed": seed, "cell_seed": cs, "fingerprint": fp.digest,
+                                       "metrics": m, "samples": list(self.samples)}
             done += 1
-            if cache is not None: self._save_cache(cache, n)
+            if cache is not None: self._save_cache(cache, n, seed, fp)
             self._publish_cells()
         self.status = f"sweep: {done} / {total} cells" + (" · stopped" if done < total else " · done")
         return self.grid
@@ -250,19 +290,23 @@ class SteerView(Widget):
     def _publish_cells(self):
         self.cells = [{k: c[k] for k in ("gamma", "eta", "n", "metrics")} for c in self._cells.values()]
 
-    def _save_cache(self, path: Path, n: int):
+    def _save_cache(self, path: Path, n: int, seed: int, fp):
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"instruction": self.instruction, "n": n, "cells": list(self._cells.values())}
+        data = {"instruction": self.instruction, "n": n, "seed": seed, "code": SWEEP_CODE, "fingerprint": dict(fp),
+                "cells": [c for c in self._cells.values() if c.get("fingerprint") == fp.digest]}
         with atomic_write(path) as f: json.dump(data, f, ensure_ascii=False)
 
-    def _load_cache(self, path: Path, n: int) -> dict:
+    def _load_cache(self, path: Path, n: int, fp) -> dict:
         if not path.exists(): return {}
         fix = "delete it or pass another cache path"
         data = read_json(path, fix, keys=("instruction", "n", "cells"))
         if data["instruction"] != self.instruction:
             raise InputError(f"{path} holds a sweep for another instruction ({data['instruction'][:60]!r}): {fix}")
         if data["n"] != n: raise InputError(f"{path} holds a sweep with n={data['n']} samples per cell, not {n}: pass n={data['n']}, or {fix}")
-        try: return {_key(float(c["gamma"]), float(c["eta"])): {**c, "gamma": float(c["gamma"]), "eta": float(c["eta"])} for c in data["cells"]}
+        fp.check(data.get("fingerprint"), f"the sweep cached in {path}",
+                 f"{fix} (a generator is known again only with a `fingerprint` and `generate(..., seed=)`)")
+        try: return {_key(float(c["gamma"]), float(c["eta"])): {**c, "gamma": float(c["gamma"]), "eta": float(c["eta"]), "fingerprint": fp.digest}
+                    for c in data["cells"]}
         except (KeyError, TypeError, ValueError) as e: raise InputError(f"{path} has a malformed cell ({e}): {fix}") from None
 
     # -- static snapshot ------------------------------------------------------------------------------------

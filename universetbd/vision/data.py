@@ -13,29 +13,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'RESIZE_METHODS', 'digits_folder', 'stratified_split', 'ImageTensors', 'ImageFolder']
+__all__ = ['IMAGE_EXTS', 'RESIZE_METHODS', 'DIGITS_CODE', 'digits_folder', 'stratified_split', 'ImageTensors', 'ImageFolder']
 
 # %% ../../nbs/vision/01_data.ipynb #397fe862
 import numpy as np
 import pandas as pd
 
 # %% ../../nbs/vision/01_data.ipynb #f514f53d
-from ..core import InputError, atomic_dir, data_dir, progress
+from ..core import InputError, atomic_dir, data_dir, digest, fingerprint, progress, read_fingerprint, write_fingerprint
 
 # %% ../../nbs/vision/01_data.ipynb #c0931d9a
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 RESIZE_METHODS = ("squish", "crop", "pad")
+DIGITS_CODE = 1   # raised when a code change changes the images `digits_folder` writes
 
 def digits_folder(size: int = 32, # height of the images and side of the upscaled digit, in pixels
                   width: int = 48, # width of the page the digit is pasted on (>= size)
-                  root=None, # where to write it (default: `<data dir>/vision/digits-<size>x<width>`)
+                  root=None, # where to write it (default: `<data dir>/vision/digits-<size>x<width>[-seed<seed>]`)
                   seed: int = 0, # seed of the horizontal offsets
                  ) -> Path:
-    "scikit-learn's handwritten digits as an image folder (`<root>/<digit>/<nnnn>.png` + `meta.csv`), written once."
+    "scikit-learn's handwritten digits as an image folder (`<root>/<digit>/<nnnn>.png` + `meta.csv`), written once (again when its `fingerprint.json` names other settings)."
+
     if not (isinstance(size, int) and 8 <= size <= 512): raise InputError(f"size must be an integer in [8, 512], got {size!r}")
     if not (isinstance(width, int) and size <= width <= 4 * size): raise InputError(f"width must be an integer in [size, 4 * size], got {width!r}")
-    root = Path(root).expanduser() if root is not None else data_dir("vision") / f"digits-{size}x{width}"
-    if (root / "meta.csv").exists(): return root
+    root = Path(root).expanduser() if root is not None else data_dir("vision") / f"digits-{size}x{width}{f'-seed{seed}' if seed else ''}"
+    fp = fingerprint(size=size, width=width, seed=seed, code=DIGITS_CODE)
+    if (root / "meta.csv").exists() and read_fingerprint(root / "fingerprint.json") == fp: return root
     from PIL import Image
     from sklearn.datasets import load_digits
     d = load_digits()
@@ -52,6 +55,7 @@ def digits_folder(size: int = 32, # height of the images and side of the upscale
             page.convert("RGB").save(tmp / str(y) / name)
             rows.append({"image_id": name, "label": str(y), "offset": off, "ink": round(float(img.mean() / 16), 4)})
         pd.DataFrame(rows).to_csv(tmp / "meta.csv", index=False)
+        write_fingerprint(tmp / "fingerprint.json", fp, size=size, width=width, seed=seed)
     return root
 
 # %% ../../nbs/vision/01_data.ipynb #c7a26ec0
@@ -151,7 +155,16 @@ class ImageFolder:
         self.root, self.classes, self.skipped = root, names, skipped
         self.items = pd.DataFrame(rows, columns=["path", "image_id", "label", "y"])
         if csv is not None: self._merge(Path(csv).expanduser(), id_col)
-        self._cache = {}
+        self._cache, self._fp = {}, None
+
+    @property
+    def fingerprint(self) -> str:
+        "Content hash of what a run learns from: the class names and, per image, its path below the root, its class and its bytes."
+        if self._fp is None:
+            rel = [Path(p).relative_to(self.root).as_posix() for p in self.items.path]
+            self._fp = digest({"classes": list(self.classes), "names": rel, "labels": self.items.label.tolist(),
+                               "files": [Path(p) for p in self.items.path]})
+        return self._fp
 
     def _merge(self, csv: Path, id_col: str):
         if not csv.is_file(): raise InputError(f"metadata CSV {csv} not found: give the path of the CSV (Paddy Doctor: train.csv) or csv=None")

@@ -9,17 +9,18 @@ import hashlib
 import json
 import math
 import time
+import warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['TECHNIQUES', 'BULKY', 'read_results', 'Sweep', 'effects']
+__all__ = ['TECHNIQUES', 'SWEEP_CODE', 'BULKY', 'read_results', 'Sweep', 'effects']
 
 # %% ../../nbs/vision/04_sweep.ipynb #71d284b9
 import numpy as np
 import pandas as pd
 
 # %% ../../nbs/vision/04_sweep.ipynb #74721b60
-from ..core import InputError, atomic_path, progress
+from ..core import InputError, atomic_path, digest, fingerprint, progress
 from .data import ImageFolder
 from .train import TrainConfig, TrainResult, train
 
@@ -35,6 +36,7 @@ TECHNIQUES = {  # name -> TrainConfig changes on top of the plain baseline
     "label_smoothing": {"label_smoothing": 0.1},
     "tta": {"tta": True},
 }
+SWEEP_CODE = 2   # raised when a code change changes what a run gives (rows of another code are then not served)
 BULKY = ("confusion", "valid_idx", "y_pred", "classes", "config")   # columns of the file left out of `table()`
 
 def _techniques(techniques) -> dict:
@@ -80,16 +82,32 @@ class Sweep:
         self.results = None if results is None else Path(results)
         self.budget_s, self.device = budget_s, device
         self.base_key = _base_key(self.base)
-        self._rows = read_results(self.results) if self.results is not None else pd.DataFrame()
-        if len(self._rows) and set(self._rows.classes.map(json.loads).map(tuple)) - {tuple(data.classes)}:
-            raise InputError(f"{self.results} holds runs on other classes than {data.classes[:5]}...: give another results file")
+        self.data_fp = digest(data)   # the images and labels, by content
+        self._all = read_results(self.results) if self.results is not None else pd.DataFrame()   # every row of the file
+        self._rows = self._current(self._all)   # the rows made from these images and labels by this code
+        self.stale = len(self._all) - len(self._rows)
+        if self.stale:
+            warnings.warn(f"{self.results} holds {self.stale} run(s) made on other images or labels (or by older code): they are kept "
+                          f"in the file but not used; this sweep runs its cells on the data given")
+
+    def _current(self, df: pd.DataFrame) -> pd.DataFrame:
+        "The rows of `df` made from this sweep's data by this code (older files, without a data fingerprint, have none)."
+        if not len(df) or "data" not in df or "code" not in df: return pd.DataFrame()
+        return df[(df.data == self.data_fp) & (df.code == SWEEP_CODE)].reset_index(drop=True)
 
     def config(self, model: str, technique: str, seed: int) -> TrainConfig:
         "The config of one run."
         try: return self.base.replace(model=model, seed=int(seed), **self.techniques[technique])
         except InputError as e: raise InputError(f"technique {technique!r} with model {model!r}: {e}") from None
 
-    def key(self, model: str, technique: str, seed: int) -> str: return f"{model}|{technique}|{seed}|{self.base_key}"
+    def run_fingerprint(self, model: str, technique: str, seed: int):
+        "Everything one run's result depends on: the data's content, the full config (model, seed, split, technique's changes), the technique and the code."
+        return fingerprint(data=self.data_fp, config=self.config(model, technique, seed),
+                           technique={technique: self.techniques[technique]}, code=SWEEP_CODE)
+
+    def key(self, model: str, technique: str, seed: int) -> str:
+        "The results-file key of a run: readable names and a hash of all its inputs (`run_fingerprint`)."
+        return f"{model}|{technique}|{seed}|{self.run_fingerprint(model, technique, seed).digest[:16]}"
 
     @property
     def done(self) -> set:
@@ -110,12 +128,13 @@ class Sweep:
                 "n_valid": int(len(res.valid_idx)), "finished": pd.Timestamp.now(tz="UTC").isoformat(),
                 "classes": json.dumps(res.classes), "confusion": json.dumps(res.confusion.tolist()),
                 "valid_idx": json.dumps([int(i) for i in res.valid_idx]), "y_pred": json.dumps([int(i) for i in res.y_pred]),
-                "config": json.dumps(c.to_dict())}
+                "config": json.dumps(c.to_dict()), "data": self.data_fp, "code": SWEEP_CODE, "n_images": len(self.data)}
 
     def _record(self, row: dict):
-        self._rows = pd.concat([self._rows, pd.DataFrame([row])], ignore_index=True) if len(self._rows) else pd.DataFrame([row])
-        if self.results is not None:
-            with atomic_path(self.results) as tmp: self._rows.to_parquet(tmp, index=False)
+        add = lambda df: pd.concat([df, pd.DataFrame([row])], ignore_index=True) if len(df) else pd.DataFrame([row])
+        self._all, self._rows = add(self._all), add(self._rows)
+        if self.results is not None:   # the whole file, old rows of other data included, replaced atomically
+            with atomic_path(self.results) as tmp: self._all.to_parquet(tmp, index=False)
 
     def run(self, on_run=None, # called with each finished run's row (a dict), e.g. to update a view
             should_stop=None, # checked between training steps; True ends the sweep (the run in progress is dropped)
@@ -147,7 +166,7 @@ class Sweep:
 
     def table(self) -> pd.DataFrame:
         "One row per finished run (without the bulky columns)."
-        return self._rows.drop(columns=[c for c in BULKY if c in self._rows]) if len(self._rows) else pd.DataFrame()
+        return self._rows.drop(columns=[c for c in BULKY + ("data", "code") if c in self._rows]) if len(self._rows) else pd.DataFrame()
 
     def result(self, key: str) -> dict:
         "A finished run's row with its confusion matrix, validation rows and predictions decoded."
