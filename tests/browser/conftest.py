@@ -79,7 +79,9 @@ class Lab:
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_CONFIG_DIR=str(tmp / "config"),
                    JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), HF_HUB_OFFLINE="1", UNIVERSETBD_PROGRESS="0",
-                   UNIVERSETBD_HOME=str(tmp / "home"), PYTHONUNBUFFERED="1")
+                   # the session's data directory (tests/conftest.py): the tour here and tests/test_tour.py share the
+                   # models and atlases they cache (keyed by their inputs), so the second run loads what the first trained
+                   UNIVERSETBD_HOME=os.environ.get("UNIVERSETBD_HOME") or str(tmp / "home"), PYTHONUNBUFFERED="1")
         self.log_path = tmp / "jupyterlab.log"
         cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
                "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
