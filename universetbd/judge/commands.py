@@ -14,19 +14,22 @@ __all__ = ['cmd_judge', 'register']
 from ..commands import add_command, say
 from ..core import InputError
 from .data import load_labelled, load_seed
-from .loop import JudgeLoop, LoopConfig, oracle
+from .loop import JudgeLoop, LoopConfig, check_heldout, heldout_key, oracle
 
 # %% ../../nbs/judge/06_commands.ipynb #7c74e788
 def _judge(kind: str):
     from universetbd.judge.judges import EmbeddingJudge, HashingEmbedder, LLMJudge, LoRAJudge
     return {"embedding": EmbeddingJudge, "hashing": lambda: EmbeddingJudge(HashingEmbedder()), "lora": LoRAJudge, "llm": LLMJudge}[kind]()
 
-def _adversary(kind: str, args, initial):
+def _adversary(kind: str, args, initial, held):
     from universetbd.judge.adversary import LLMAdversary, SeedAdversary
     if kind == "seed":
         pool = load_labelled(args.labels, duplicates="drop") if args.labels else load_seed("train")
         pool = pool[~pool.prompt.isin(set(initial.prompt))]  # prompts the judge already has are no attack
-        if pool.empty: raise InputError("the seed adversary has no prompts left outside the initial set: give --labels with more prompts")
+        wall = {heldout_key(p) for p in held.prompt}  # held-out prompts never enter training, by any path
+        pool = pool[~pool.prompt.map(heldout_key).isin(wall)]
+        if pool.empty: raise InputError("the seed adversary has no prompts left outside the initial and held-out sets: give "
+                                        "--labels with more prompts")
         return SeedAdversary(pool, seed=args.seed)
     from universetbd.llm import get_llm, LocalLLM
     llm = LocalLLM(threads=args.threads, temperature=0.9, seed=args.seed) if kind == "local" else get_llm(local_fallback=False)
@@ -45,7 +48,8 @@ def cmd_judge(args) -> dict:
         tr = load_seed("train"); initial = pd.concat([g.head(args.start) for _, g in tr.groupby("label")])
     else: initial = load_seed("train")
     held = load_labelled(args.heldout) if args.heldout else load_seed("held_out")
-    loop = JudgeLoop(db, _judge(args.judge), _adversary(args.adversary, args, initial), heldout=held, initial=initial, config=cfg)
+    check_heldout(initial, held, "--initial prompts" if args.initial else "initial prompts")
+    loop = JudgeLoop(db, _judge(args.judge), _adversary(args.adversary, args, initial, held), heldout=held, initial=initial, config=cfg)
     if args.labeller == "oracle":
         label = oracle(load_labelled(args.labels, duplicates="drop") if args.labels else load_seed())
     else:
