@@ -75,7 +75,9 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
                     description="The adversary-judge loop of arXiv 2308.13768 without a person: the adversary proposes "
                                 "prompts, a labelling oracle (a labelled file; default: the shipped seed set) labels "
                                 "them, the judge is retrained every iteration. Every label and metric is saved in the "
-                                "SQLite file as it happens: run the same command again to resume or to add iterations. "
+                                "SQLite file as it happens: run the same command again to resume or to add iterations "
+                                "(the file keeps a fingerprint of its inputs: a rerun with another judge, adversary, "
+                                "initial or held-out set or other settings is refused by name). "
                                 "To label by hand, open the file in a notebook with `LabelView`.",
                     epilog="examples:\n  universetbd judge --db judge.sqlite --rounds 10 --iterations 5\n"
                            "  universetbd judge --db judge.sqlite --adversary local --labeller llm --rounds 5 --iterations 2\n"
@@ -92,7 +94,8 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
     p.add_argument("--labels", metavar="FILE", help="labelled prompts (CSV/JSONL/Parquet: prompt, label) for the oracle and the seed adversary (default: the seed set)")
     p.add_argument("--initial", metavar="FILE", help="the judge's starting labelled set (default: the seed train split; with the seed adversary --start prompts per label of it)")
     p.add_argument("--start", type=int, default=10, help="with the seed adversary and no --initial: starting prompts per label from the seed train split")
-    p.add_argument("--heldout", metavar="FILE", help="held-out labelled set for the metrics (default: the seed held-out split)")
+    p.add_argument("--heldout", metavar="FILE", help="held-out labelled set for the metrics (default: the seed held-out split); its prompts never "
+                        "enter training: the adversary's pool excludes them and an --initial that overlaps it is refused")
     p.add_argument("--max-new-tokens", type=int, default=40, help="LLM adversary: reply length")
     p.add_argument("--lora-steps", type=int, default=0, help="LLM adversary (local): LoRA steps on its successful attacks per iteration")
     p.add_argument("--threads", type=int, default=1, help="local model: torch threads")

@@ -143,7 +143,7 @@ class JudgeLoop:
             check_heldout(self.judge_set(), self.heldout, f"prompts in the judge's dataset in {self.path}")
             if stored is None: self._set_meta("fingerprint", json.dumps(fp))  # a file of an older version: adopted once checked
             if config is not None: self._set_meta("config", json.dumps(config.to_dict()))
-        if callable(getattr(adversary, "seen", None)):  # resuming: what the file holds is not proposed again
+        if saved is not None and callable(getattr(adversary, "seen", None)):  # resuming: what the file holds is not proposed again
             adversary.seen([r[0] for r in self._q("SELECT prompt FROM examples UNION SELECT prompt FROM pending")])
         self._train(self.iteration - 1 if self._metrics_rows() else None)
         self._finish_iteration_if_due()
