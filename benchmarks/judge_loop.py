@@ -5,11 +5,13 @@ starting from a small labelled set (`--start` prompts per label from the seed tr
 categories in_scope and out_of_scope: personal-information requests and contentious research questions are new to it). Adversary: `SeedAdversary`
 drawing from the rest of the train split (mostly problematic prompts; categories whose attacks succeed are drawn
 more often). Labels: the seed labels (an oracle in place of the person). Each iteration: `--rounds` labelled prompts
-plus one benign prompt per round, then the judge is retrained. Evaluation on the seed held-out split (84 prompts:
+plus one benign prompt per round, then the judge is retrained. Evaluation on the seed held-out split (94 prompts:
 out-of-scope and personal-information requests, in-scope and contentious-but-acceptable research questions):
 accuracy, precision, recall, AUROC per iteration, and the adversary's success rate, against
  (i)  the local LLM (SmolLM2-135M-Instruct, offline) prompted as a zero-shot judge (P from the logits of '0'/'1');
- (ii) the same judge trained once on the whole seed train split (195 prompts).
+ (ii) the same judge trained once on the whole seed train split (217 prompts).
+No held-out prompt enters training: the adversary draws from the train split only, and the loop refuses any
+overlap (`JudgeLoop`'s held-out wall).
 Results: benchmarks/results/judge_loop_<mode>[_lora].json and .txt.
 
     python benchmarks/judge_loop.py --quick   # smoke run: hashing judge, 2 x 3 rounds, no LLM (seconds)
@@ -26,13 +28,19 @@ Measured (default mode, 2 shared CPU cores, one run; start: 5 + 5 prompts from i
             4       90   0.947     0.978      0.918   0.992   0.100
             5      110   0.947     0.978      0.918   0.991   0.100
             6      130   0.936     0.978      0.898   0.990   0.000
-          trained_once (195 train prompts): accuracy 0.979 precision 0.980 recall 0.980 auroc 0.998
+          trained_once (217 train prompts): accuracy 0.979 precision 0.980 recall 0.980 auroc 0.998
      llm_zero_shot (SmolLM2-135M-Instruct): accuracy 0.521 precision 0.521 recall 1.000 auroc 0.517
 
   The first iteration finds the attack types the starting judge has not seen (30 % of its prompts get past it; recall
   0.80 -> 0.94) and the success rate then falls to 0-20 %; the loop's judge stays far above the 135M model prompted
   zero-shot (which calls almost everything problematic: chance level) and, with 60 labels of its own, a little below
-  the judge trained once on all 195 train labels. 182 s in all (the loop 35 s; the LLM baseline most of the rest).
+  the judge trained once on all 217 train labels. 224 s in all (the loop 28.5 s; the LLM baseline most of the rest).
+  Re-measured after the held-out wall (issue 26): the same figures to the third decimal (this benchmark's adversary
+  never drew held-out prompts); the earlier text miscounted the shipped split as 195 / 84 prompts (it is 217 / 94,
+  which these figures were measured on). Where the wall matters: `universetbd judge --labels ALL --heldout TEST`
+  with TEST the held-out split and ALL the whole seed set (embedding judge, 4 x 10 rounds) put 28 held-out prompts
+  into the judge's 100 training prompts before the fix, and its held-out accuracy read 0.989 (AUROC 1.000); with
+  the wall none enter and it reads 0.947 (AUROC 0.997).
 
   With the LoRA judge (`--judge lora --no-llm`, each fit 5 epochs from the base MiniLM weights; 1155 s, heavily
   shared CPU): accuracy by iteration 0.691, 0.489, 0.723, 0.936, 0.830, 0.926, 0.957 (AUROC 0.854 -> 0.989; the

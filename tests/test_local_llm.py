@@ -94,3 +94,52 @@ def test_get_llm_selects_local(smol, monkeypatch):
     monkeypatch.setenv("UNIVERSETBD_LLM_MODEL", "local:smollm2")
     llm = get_llm()
     assert isinstance(llm, LocalLLM) and llm.model == "smollm2" and llm.net is smol.net
+
+
+# --- the answer cache's key (no real model needed: a stand-in causal LM, generation replaced) -------------------------
+
+class _TinyLM:
+    "A stand-in for a loaded causal LM: weights `w` (a torch module inside), `generate`, a config naming the base model."
+    def __new__(cls, w):
+        import torch
+        class Net(torch.nn.Linear):
+            def generate(self, *a, **k): raise AssertionError("replaced in the test")
+        net = Net(2, 2)
+        with torch.no_grad(): net.weight.fill_(w); net.bias.zero_()
+        net.config = type("Cfg", (), {"name_or_path": "HuggingFaceTB/SmolLM2-135M-Instruct"})()  # the same name for every copy
+        return net
+
+
+class _Tok:
+    name_or_path, chat_template = "HuggingFaceTB/SmolLM2-135M-Instruct", None
+
+
+def _local(w, tmp_path, answers, **kw):
+    llm = LocalLLM(_TinyLM(w), tokenizer=_Tok(), cache=tmp_path, **kw)
+    def generate(convs, max_new_tokens, temperature, seed=None):
+        answers.append(w); return [f"answer of weights {w}"] * len(convs)
+    llm._generate = generate
+    return llm
+
+
+def test_answer_cache_is_keyed_by_weights(tmp_path):
+    "A fine-tuned model with the base model's name gets its own answers, not the base model's cached ones."
+    calls, msgs = [], [{"role": "user", "content": "Say hello."}]
+    assert _local(0.0, tmp_path, calls).chat(msgs) == "answer of weights 0.0"
+    assert _local(0.0, tmp_path, calls).chat(msgs) == "answer of weights 0.0" and calls == [0.0]  # same weights: cached
+    assert _local(1.0, tmp_path, calls).chat(msgs) == "answer of weights 1.0" and calls == [0.0, 1.0]
+
+
+def test_answer_cache_key_covers_every_setting(tmp_path):
+    "Each generation setting changed in turn is asked anew; the same ones come from the cache."
+    calls, msgs = [], [{"role": "user", "content": "Name a planet."}]
+    llm = _local(0.0, tmp_path, calls, temperature=0.7, seed=1)
+    llm.chat(msgs); llm.chat(msgs)
+    assert len(calls) == 1
+    llm.chat(msgs, max_tokens=9); llm.chat(msgs, temperature=0.5); llm.chat(msgs, seed=2)
+    llm.chat([{"role": "user", "content": "Name a moon."}])
+    _local(0.0, tmp_path, calls, temperature=0.7, seed=1, max_input_tokens=32).chat(msgs)
+    assert len(calls) == 6
+    greedy = _local(0.0, tmp_path, calls, temperature=0.0, seed=1)
+    greedy.chat(msgs); greedy.chat(msgs, seed=5)  # greedy: the seed does not change the answer, nor the key
+    assert len(calls) == 7

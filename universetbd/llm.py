@@ -23,13 +23,14 @@ from urllib.parse import urlsplit
 # %% auto #0
 __all__ = ['BASE_URL_ENV', 'MODEL_ENV', 'API_KEY_ENV', 'OPENAI_KEY_ENV', 'OPENAI_BASE_URL_ENV', 'EMBED_BASE_URL_ENV',
            'EMBED_MODEL_ENV', 'ENV_VARS', 'OPENAI_URL', 'DEFAULT_EMBED_MODEL', 'NO_KEY', 'LOCAL_PREFIX',
-           'DEFAULT_LOCAL_MODEL', 'LOCAL_INSTALL', 'HOW_TO_CONFIGURE', 'is_local_spec', 'is_openai_url', 'LLMSettings',
-           'resolve_settings', 'openai_client', 'LLMError', 'chat', 'LLM', 'AnswerStore', 'local_name', 'smollm2_file',
-           'local_source', 'load_local_model', 'chat_text', 'LocalLLM', 'lora_train', 'get_llm']
+           'DEFAULT_LOCAL_MODEL', 'LOCAL_INSTALL', 'HOW_TO_CONFIGURE', 'ANSWER_CODE', 'is_local_spec', 'is_openai_url',
+           'LLMSettings', 'resolve_settings', 'openai_client', 'LLMError', 'chat', 'LLM', 'AnswerStore', 'local_name',
+           'smollm2_file', 'local_source', 'weights_fingerprint', 'llm_fingerprint', 'tokenizer_sides',
+           'load_local_model', 'chat_text', 'LocalLLM', 'lora_train', 'get_llm']
 
 # %% ../nbs/05_llm.ipynb #96ad1877
-from .core import (InputError, MissingDependencyError, NotConfiguredError, UniverseTBDError, data_dir, get_device,
-                              require, torch_threads)
+from .core import (InputError, MissingDependencyError, NotConfiguredError, UniverseTBDError, data_dir, digest,
+                              get_device, require, torch_threads)
 
 # %% ../nbs/05_llm.ipynb #ab698977
 BASE_URL_ENV = "UNIVERSETBD_LLM_BASE_URL"
@@ -184,6 +185,10 @@ class LLM:
     def model(self) -> str: return self.settings.model
     @property
     def base_url(self) -> str | None: return self.settings.base_url
+    @property
+    def fingerprint(self) -> str:
+        "What identifies its answers: the server and the model name (an endpoint publishes no weights to hash)."
+        return f"endpoint|{self.settings.url}|{self.model}"
     def __repr__(self): return f"LLM(model={self.model!r}, base_url={self.base_url!r})"
 
     def chat(self, messages: list[dict], # [{"role": ..., "content": ...}]
@@ -327,6 +332,51 @@ def local_source(model: str = DEFAULT_LOCAL_MODEL, # "smollm2", a Hugging Face n
     return m, None
 
 _LOADED, _LOAD_LOCK = {}, threading.Lock()
+_WEIGHTS_FP: dict = {}  # (path, size, mtime) -> digest: each weights file or folder hashed once per process
+
+def weights_fingerprint(model, # a local file or folder of weights, or a Hugging Face model name
+                       ) -> str:
+    """A model's identity for caches and resumable results: the content digest of a local file or folder (hashed once
+    per process while it is unchanged), or a hub name with the revision (commit) found in the local Hugging Face cache."""
+    p = Path(str(model)).expanduser()
+    if p.exists():
+        st = [(q.as_posix(), q.stat().st_size, q.stat().st_mtime_ns) for q in ([p] if p.is_file() else sorted(p.rglob("*"))) if q.is_file()]
+        key = (str(p.resolve()), digest(st))
+        if key not in _WEIGHTS_FP: _WEIGHTS_FP[key] = digest(p)
+        return f"weights|{_WEIGHTS_FP[key]}"
+    rev = None
+    with contextlib.suppress(Exception):
+        from huggingface_hub import try_to_load_from_cache
+        f = try_to_load_from_cache(str(model), "config.json")
+        if isinstance(f, str): rev = Path(f).parent.name  # .../snapshots/<commit>/config.json
+    return f"hub|{model}|revision={rev}"
+
+def llm_fingerprint(llm, # a chat model: `LocalLLM`, `LLM`, or any object with `.chat`
+                   ) -> str:
+    "The identity of a chat model for cache keys: its `fingerprint` when it has one, else its class and model name."
+    if getattr(llm, "fingerprint", None) is not None: return digest(llm)
+    return f"{type(llm).__module__}.{type(llm).__qualname__}|{getattr(llm, 'model', None)}"
+
+_TOKENIZER_LOCK = threading.RLock()
+
+@contextlib.contextmanager
+def tokenizer_sides(tokenizer, # a transformers tokenizer that other objects may share
+                    padding: str | None = None, # padding_side while inside ("left" / "right"; None: unchanged)
+                    truncation: str | None = None, # truncation_side while inside
+                   ):
+    "Set a shared tokenizer's padding / truncation side (and a pad token, when it has none) for one call, then restore them."
+    with _TOKENIZER_LOCK:
+        old = (tokenizer.padding_side, getattr(tokenizer, "truncation_side", None), tokenizer.pad_token)
+        try:
+            if padding: tokenizer.padding_side = padding
+            if truncation: tokenizer.truncation_side = truncation
+            if tokenizer.pad_token_id is None and tokenizer.eos_token is not None: tokenizer.pad_token = tokenizer.eos_token
+            yield tokenizer
+        finally:
+            tokenizer.padding_side = old[0]
+            if old[1] is not None: tokenizer.truncation_side = old[1]
+            if old[2] is None and tokenizer.pad_token is not None:
+                with contextlib.suppress(Exception): tokenizer.pad_token = None
 
 def load_local_model(model: str = DEFAULT_LOCAL_MODEL, # "smollm2", a Hugging Face name, a local directory or .gguf file
                      device=None, # "cpu", "cuda", ... (default: `universetbd.core.get_device`)
@@ -362,6 +412,8 @@ def chat_text(tokenizer, # a transformers tokenizer
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
 
+ANSWER_CODE = 2 # raised when a change to `LocalLLM`'s generation changes its answers (older cached answers then go unused)
+
 class LocalLLM:
     "A chat model run in this process with transformers: `.chat(messages)` like `LLM`, batched `.chat_many`, cached answers."
     base_url = None # no endpoint: the same attribute as `LLM`
@@ -386,11 +438,11 @@ class LocalLLM:
         if threads is not None and not (isinstance(threads, int) and threads >= 1): raise InputError(f"threads must be an integer >= 1, got {threads!r}")
         self.device, self.max_input_tokens, self.threads, self._loaded = device, max_input_tokens, threads, None
         if isinstance(model, (str, Path)):
-            self.model = local_name(str(model))
+            self.model, self._named = local_name(str(model)), True
             local_source(self.model)  # errors now (package missing, hub offline); the weights on first use
         elif tokenizer is not None and hasattr(model, "generate"):
             self.model = getattr(getattr(model, "config", None), "name_or_path", "") or type(model).__name__
-            self._loaded = (model.eval(), tokenizer)
+            self._loaded, self._named = (model.eval(), tokenizer), False
         else: raise InputError("pass a model name or path, or a loaded causal LM together with tokenizer=")
         self.cache, self._store, self._memory = cache, None, {}
 
@@ -417,29 +469,49 @@ class LocalLLM:
             self._store = AnswerStore(Path(data_dir("llm_cache") if self.cache is True else self.cache) / "answers.sqlite")
         return self._store
 
-    def _key(self, messages, max_tokens, temperature):
-        return hashlib.blake2b(json.dumps(["LocalLLM", self.model, temperature, self.seed if temperature > 0 else None,
-                                           max_tokens, messages]).encode(), digest_size=16).hexdigest()
+    @property
+    def fingerprint(self) -> str:
+        """The model's identity (computed once): a named model's weights file or folder digest (a hub name: its revision);
+        a loaded model's weights (its state dict: a LoRA copy differs from its base) and its tokenizer's chat template."""
+        if getattr(self, "_fingerprint", None) is None:
+            if self._named:
+                src, gguf = local_source(self.model)
+                self._fingerprint = weights_fingerprint(Path(src) / gguf if gguf else src)
+            else:
+                net, tok = self._loaded
+                self._fingerprint = digest(["loaded", type(net).__qualname__, net, getattr(tok, "name_or_path", None),
+                                            getattr(tok, "chat_template", None), len(tok) if hasattr(tok, "__len__") else None])
+        return self._fingerprint
+
+    def _key(self, messages, max_tokens, temperature, seed):
+        "The answer's cache key: the model's fingerprint, every generation setting, the prompt and the code version."
+        return digest({"model": self.fingerprint, "messages": messages, "max_new_tokens": max_tokens, "temperature": temperature,
+                       "seed": seed if temperature > 0 else None, "max_input_tokens": self.max_input_tokens, "code": ANSWER_CODE})
 
     def chat(self, messages: list[dict], # [{"role": ..., "content": ...}]
              max_tokens: int | None = None, # answer length limit (None: `max_new_tokens`)
              temperature: float | None = None, # None: this model's temperature
+             seed: int | None = None, # sampling seed of this call (None: this model's `seed`)
             ) -> str:
         "The model's reply text."
-        return self.chat_many([messages], max_tokens=max_tokens, temperature=temperature)[0]
+        return self.chat_many([messages], max_tokens=max_tokens, temperature=temperature, seed=seed)[0]
 
     def chat_many(self, conversations, # a list of message lists
                   max_tokens: int | None = None, # answer length limit (None: `max_new_tokens`)
                   temperature: float | None = None, # None: this model's temperature
+                  seed: int | None = None, # sampling seed of this call (None: this model's `seed`)
                  ) -> list[str]:
         "The replies to many conversations, `batch_size` per `generate` call; answers asked before come from the cache."
         convs = [_check_messages(c) for c in conversations]
         n_new = self.max_new_tokens if max_tokens is None else max_tokens
         t = self.temperature if temperature is None else temperature
+        seed = self.seed if seed is None else seed
         if not (isinstance(n_new, int) and n_new >= 1): raise InputError(f"max_tokens must be an integer >= 1, got {max_tokens!r}")
         if not (isinstance(t, (int, float)) and t >= 0): raise InputError(f"temperature must be a number >= 0, got {temperature!r}")
-        keys = [self._key(c, n_new, float(t)) for c in convs]
-        memo = self._memory if self.cache not in (False, None) else {}
+        if isinstance(seed, bool) or not (isinstance(seed, int) and seed >= 0): raise InputError(f"seed must be an integer >= 0, got {seed!r}")
+        cached = self.cache not in (False, None)
+        keys = [self._key(c, n_new, float(t), seed) if cached else json.dumps(c) for c in convs]  # no cache: no fingerprint needed
+        memo = self._memory if cached else {}
         out, store = [memo.get(k) for k in keys], self.store
         if store is not None: out = [a if a is not None else store.get(k) for a, k in zip(out, keys)]
         todo = {}
@@ -448,21 +520,22 @@ class LocalLLM:
         order = sorted(todo, key=lambda k: len(json.dumps(convs[todo[k]])))  # similar lengths together: less padding
         for b in range(0, len(order), self.batch_size):
             batch = order[b:b + self.batch_size]
-            answers = self._generate([convs[todo[k]] for k in batch], n_new, float(t))
+            answers = self._generate([convs[todo[k]] for k in batch], n_new, float(t), seed)
             if store is not None: store.update(dict(zip(batch, answers)))
             memo.update(zip(batch, answers))
         return [a if a is not None else memo[k] for k, a in zip(keys, out)]
 
-    def _generate(self, convs, max_new_tokens, temperature) -> list[str]:
+    def _generate(self, convs, max_new_tokens, temperature, seed=None) -> list[str]:
         import torch
         net, tok = self.net, self.tokenizer
+        seed = self.seed if seed is None else seed
         texts = [chat_text(tok, c) for c in convs]
         limit = self.max_input_tokens or max(16, getattr(net.config, "max_position_embeddings", 2048) - max_new_tokens)
-        tok.padding_side, tok.truncation_side = "left", "left"  # the answer follows the last prompt token; cut the start
         if max(len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]) > limit:
             warnings.warn(f"a prompt is longer than {limit} tokens: its beginning was cut off; shorten the documents "
                           f"(e.g. `max_chars=` of LLMLabeller) or pass max_input_tokens=")
-        enc = tok(texts, return_tensors="pt", padding=True, truncation=True, max_length=limit, add_special_tokens=False)
+        with tokenizer_sides(tok, padding="left", truncation="left"):  # the answer follows the last prompt token; cut the start
+            enc = tok(texts, return_tensors="pt", padding=True, truncation=True, max_length=limit, add_special_tokens=False)
         g = net.generation_config.eos_token_id
         eos = sorted({int(e) for e in [tok.eos_token_id, *(g if isinstance(g, (list, tuple)) else [g])] if e is not None})
         pad = tok.pad_token_id if tok.pad_token_id is not None else (eos[0] if eos else 0)
@@ -471,7 +544,7 @@ class LocalLLM:
             kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         dev = next(net.parameters()).device
         with torch_threads(self.threads), torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []), torch.inference_mode():
-            torch.manual_seed(self.seed)
+            torch.manual_seed(seed)
             ids = net.generate(**{k: v.to(dev) for k, v in enc.items()}, **kw)
         return [tok.decode(r[enc["input_ids"].shape[1]:], skip_special_tokens=True).strip() for r in ids]
 

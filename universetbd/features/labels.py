@@ -20,10 +20,10 @@ from collections import Counter
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['STOPWORDS', 'LABEL_SYSTEM', 'corpus_frame', 'label_split', 'tokenize', 'TermIndex', 'cap_label', 'terms_label',
-           'offline_labels', 'label_scores', 'default_embedder', 'EmbeddingPredictor', 'score_labels', 'clean_mask',
-           'label_prompt', 'predict_prompt', 'clean_label', 'parse_predictions', 'LLMLabeller', 'save_labels',
-           'load_labels']
+__all__ = ['STOPWORDS', 'LABEL_SYSTEM', 'LABEL_CACHE_CODE', 'corpus_frame', 'label_split', 'tokenize', 'TermIndex', 'cap_label',
+           'terms_label', 'offline_labels', 'label_scores', 'default_embedder', 'EmbeddingPredictor', 'score_labels',
+           'clean_mask', 'label_prompt', 'predict_prompt', 'clean_label', 'parse_predictions', 'LLMLabeller',
+           'save_labels', 'load_labels']
 
 # %% ../../nbs/features/02_labels.ipynb #63b26b64
 import numpy as np
@@ -31,8 +31,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 # %% ../../nbs/features/02_labels.ipynb #4d6de6f7
-from ..core import InputError, atomic_path, atomic_write, check_finite, data_dir, progress, require
-from ..llm import MODEL_ENV, LLM, AnswerStore, LocalLLM, is_local_spec
+from ..core import InputError, atomic_path, atomic_write, check_finite, data_dir, digest, progress, require
+from ..llm import MODEL_ENV, LLM, AnswerStore, LocalLLM, is_local_spec, llm_fingerprint
 from .stats import FeatureStats, _top_per_row
 
 # %% ../../nbs/features/02_labels.ipynb #b6f9a5f8
@@ -339,6 +339,8 @@ def parse_predictions(answer: str, # the model's answer
     return out
 
 # %% ../../nbs/features/02_labels.ipynb #f1c394ab
+LABEL_CACHE_CODE = 2 # raised when a change to the prompts' handling changes the answers (older cached answers then go unused)
+
 class LLMLabeller:
     "Label and score features with a chat model (authors' protocol): an endpoint or a `LocalLLM`, cached, concurrent or batched."
     def __init__(self, client=None, # an `openai.OpenAI`-like client, or any chat model with `.chat(messages)` (`LLM`, `LocalLLM`)
@@ -367,6 +369,7 @@ class LLMLabeller:
         self.base_url, self.temperature = getattr(llm, "base_url", None), getattr(llm, "temperature", temperature)
         self.max_workers, self.retries, self.max_chars, self.seed = max_workers, retries, max_chars, int(seed)
         self._memory, self._lock, self.n_unparsed = {}, threading.Lock(), 0
+        self._model_fp = (llm, llm_fingerprint(llm))  # now: answers are keyed by the model's identity even if .llm is unset later
         self.store = None
         if cache_dir is not False:
             d = Path(cache_dir or data_dir("llm_cache"))
@@ -381,9 +384,20 @@ class LLMLabeller:
         "What identifies this labeller's answers: model, endpoint and prompt settings."
         return f"LLMLabeller|{self.model}|{self.base_url}|t={self.temperature}|chars={self.max_chars}|seed={self.seed}"
 
+    @property
+    def model_fingerprint(self) -> str:
+        "The model's identity (`LocalLLM.fingerprint`: its weights; an endpoint: server and model name), computed once."
+        if self.llm is not None and self._model_fp[0] is not self.llm:  # another model given since: its identity
+            self._model_fp = (self.llm, llm_fingerprint(self.llm))
+        return self._model_fp[1]
+
     def _key(self, messages):
-        extra = [] if self.max_tokens is None else [self.max_tokens]  # keys of earlier versions stay valid
-        return hashlib.blake2b(json.dumps([self.model, self.temperature, messages, *extra]).encode(), digest_size=16).hexdigest()
+        "An answer's cache key: the model's identity, every generation setting, the prompt and the code version."
+        llm = self.llm
+        settings = {"temperature": self.temperature, "max_tokens": self.max_tokens,
+                    "seed": getattr(llm, "seed", None) if (self.temperature or 0) > 0 else None,
+                    "max_input_tokens": getattr(llm, "max_input_tokens", None)}
+        return digest({"labeller": LABEL_CACHE_CODE, "model": self.model_fingerprint, "settings": settings, "messages": messages})
 
     def _cached(self, key):
         answer = self._memory.get(key)

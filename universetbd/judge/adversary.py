@@ -13,7 +13,7 @@ __all__ = ['ADVERSARY_SYSTEM', 'ADVERSARY_USER', 'BENIGN_SYSTEM', 'BENIGN_USER',
            'SeedAdversary', 'LLMAdversary', 'lora_finetune']
 
 # %% ../../nbs/judge/03_adversary.ipynb #391af5df
-from ..core import InputError
+from ..core import InputError, digest
 from .data import POLICY, load_seed
 
 # %% ../../nbs/judge/03_adversary.ipynb #034091ee
@@ -53,8 +53,32 @@ class SeedAdversary:
         if not 0 <= attack_share <= 1: raise InputError(f"attack_share must be in [0, 1], got {attack_share!r}")
         cats = df["category"] if "category" in df.columns else df["label"].map({0: "acceptable", 1: "problematic"})
         self.rows = list(zip(df["prompt"], df["label"].astype(int), cats))
-        self.rng, self.attack_share, self.successes, self._used = random.Random(seed), attack_share, {}, set()
+        self.seed, self.rng, self.attack_share, self.successes, self._used = seed, random.Random(seed), attack_share, {}, set()
         if not any(l == 0 for _, l, _ in self.rows): raise InputError("data has no acceptable (label 0) prompts for benign()")
+
+    @property
+    def fingerprint(self) -> str:
+        "Its identity: the prompts it draws from (with labels and categories), the seed and the attack share."
+        return digest(["SeedAdversary", [list(map(str, r)) for r in self.rows], self.seed, self.attack_share])
+
+    def exclude(self, prompts, # prompts it must never propose, e.g. the held-out set's
+                norm=None, # the text normalisation to compare with (default: lower case, single spaces)
+               ) -> int:
+        "Drop `prompts` from the pool it draws from (the loop's held-out wall); returns how many rows were dropped."
+        norm = norm or (lambda p: " ".join(str(p).lower().split()))
+        out = {norm(p) for p in prompts}
+        keep = [r for r in self.rows if norm(r[0]) not in out]
+        dropped, self.rows = len(self.rows) - len(keep), keep
+        if not any(l == 0 for _, l, _ in self.rows):
+            raise InputError(f"without the {dropped} held-out prompts the adversary has no acceptable (label 0) prompts left: "
+                             f"give it data outside the held-out set")
+        return dropped
+
+    def seen(self, prompts, # prompts the loop already has (a resumed file's): drawn only after every other one
+            ):
+        "Mark `prompts` as used, so that a resumed loop is not offered the prompts it already holds again."
+        self._used.update(prompts)
+        return self
 
     def _draw(self, rows):
         rows = [r for r in rows if r[0] not in self._used] or rows  # each prompt once while unused ones remain
@@ -105,13 +129,23 @@ class LLMAdversary:
             s = load_seed("train"); examples = s[s.label == 1].prompt.sample(3, random_state=seed).tolist()
         self.llm, self.base_llm, self.policy, self.examples = llm, llm, policy, list(examples)
         self.n_examples, self.max_new_tokens, self.temperature, self.lora_steps = n_examples, max_new_tokens, temperature, lora_steps
-        self.rng, self.calls, self.successes = random.Random(seed), 0, []
+        self.seed, self.rng, self.calls, self.successes = seed, random.Random(seed), 0, []
+
+    @property
+    def fingerprint(self) -> str:
+        "Its identity: the model's (`LocalLLM.fingerprint`: its weights; an endpoint's model), policy, examples and settings."
+        from universetbd.llm import llm_fingerprint
+        return digest(["LLMAdversary", llm_fingerprint(self.base_llm), self.policy, self.examples, self.n_examples,
+                       self.max_new_tokens, self.temperature, self.lora_steps, self.seed, ADVERSARY_SYSTEM, ADVERSARY_USER,
+                       BENIGN_SYSTEM, BENIGN_USER])
 
     def _ask(self, system, user) -> str:
         self.calls += 1
-        if hasattr(self.llm, "seed"): self.llm.seed = self.calls  # a new sample for each call (local answers are cached by seed)
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        return clean_prompt(self.llm.chat(msgs, max_tokens=self.max_new_tokens, temperature=self.temperature))
+        kw = dict(max_tokens=self.max_new_tokens, temperature=self.temperature)
+        if _takes_seed(self.llm):  # a new sample for each call, from this adversary's seed; the model's own seed is left alone
+            kw["seed"] = self.seed * 100_003 + self.calls
+        return clean_prompt(self.llm.chat(msgs, **kw))
 
     def attack_messages(self, theme: str) -> tuple[str, str]:
         "(system, user) for one attack."
@@ -135,6 +169,12 @@ class LLMAdversary:
             self.llm = lora_finetune(self.base_llm, [self.attack_messages(self.rng.choice(THEMES)) + (p,) for p in self.successes],
                                      steps=self.lora_steps, seed=self.calls)
         return self
+
+def _takes_seed(llm) -> bool:
+    "Whether `llm.chat` takes a per-call `seed=` (`LocalLLM` does)."
+    import inspect
+    try: return "seed" in inspect.signature(llm.chat).parameters
+    except (TypeError, ValueError): return False
 
 def lora_finetune(llm, # a `LocalLLM` (its weights are copied, never changed)
                   examples, # [(system, user, target reply)]

@@ -14,19 +14,22 @@ __all__ = ['cmd_judge', 'register']
 from ..commands import add_command, say
 from ..core import InputError
 from .data import load_labelled, load_seed
-from .loop import JudgeLoop, LoopConfig, oracle
+from .loop import JudgeLoop, LoopConfig, check_heldout, heldout_key, oracle
 
 # %% ../../nbs/judge/06_commands.ipynb #7c74e788
 def _judge(kind: str):
     from universetbd.judge.judges import EmbeddingJudge, HashingEmbedder, LLMJudge, LoRAJudge
     return {"embedding": EmbeddingJudge, "hashing": lambda: EmbeddingJudge(HashingEmbedder()), "lora": LoRAJudge, "llm": LLMJudge}[kind]()
 
-def _adversary(kind: str, args, initial):
+def _adversary(kind: str, args, initial, held):
     from universetbd.judge.adversary import LLMAdversary, SeedAdversary
     if kind == "seed":
         pool = load_labelled(args.labels, duplicates="drop") if args.labels else load_seed("train")
         pool = pool[~pool.prompt.isin(set(initial.prompt))]  # prompts the judge already has are no attack
-        if pool.empty: raise InputError("the seed adversary has no prompts left outside the initial set: give --labels with more prompts")
+        wall = {heldout_key(p) for p in held.prompt}  # held-out prompts never enter training, by any path
+        pool = pool[~pool.prompt.map(heldout_key).isin(wall)]
+        if pool.empty: raise InputError("the seed adversary has no prompts left outside the initial and held-out sets: give "
+                                        "--labels with more prompts")
         return SeedAdversary(pool, seed=args.seed)
     from universetbd.llm import get_llm, LocalLLM
     llm = LocalLLM(threads=args.threads, temperature=0.9, seed=args.seed) if kind == "local" else get_llm(local_fallback=False)
@@ -45,7 +48,8 @@ def cmd_judge(args) -> dict:
         tr = load_seed("train"); initial = pd.concat([g.head(args.start) for _, g in tr.groupby("label")])
     else: initial = load_seed("train")
     held = load_labelled(args.heldout) if args.heldout else load_seed("held_out")
-    loop = JudgeLoop(db, _judge(args.judge), _adversary(args.adversary, args, initial), heldout=held, initial=initial, config=cfg)
+    check_heldout(initial, held, "--initial prompts" if args.initial else "initial prompts")
+    loop = JudgeLoop(db, _judge(args.judge), _adversary(args.adversary, args, initial, held), heldout=held, initial=initial, config=cfg)
     if args.labeller == "oracle":
         label = oracle(load_labelled(args.labels, duplicates="drop") if args.labels else load_seed())
     else:
@@ -71,7 +75,9 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
                     description="The adversary-judge loop of arXiv 2308.13768 without a person: the adversary proposes "
                                 "prompts, a labelling oracle (a labelled file; default: the shipped seed set) labels "
                                 "them, the judge is retrained every iteration. Every label and metric is saved in the "
-                                "SQLite file as it happens: run the same command again to resume or to add iterations. "
+                                "SQLite file as it happens: run the same command again to resume or to add iterations "
+                                "(the file keeps a fingerprint of its inputs: a rerun with another judge, adversary, "
+                                "initial or held-out set or other settings is refused by name). "
                                 "To label by hand, open the file in a notebook with `LabelView`.",
                     epilog="examples:\n  universetbd judge --db judge.sqlite --rounds 10 --iterations 5\n"
                            "  universetbd judge --db judge.sqlite --adversary local --labeller llm --rounds 5 --iterations 2\n"
@@ -88,7 +94,8 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
     p.add_argument("--labels", metavar="FILE", help="labelled prompts (CSV/JSONL/Parquet: prompt, label) for the oracle and the seed adversary (default: the seed set)")
     p.add_argument("--initial", metavar="FILE", help="the judge's starting labelled set (default: the seed train split; with the seed adversary --start prompts per label of it)")
     p.add_argument("--start", type=int, default=10, help="with the seed adversary and no --initial: starting prompts per label from the seed train split")
-    p.add_argument("--heldout", metavar="FILE", help="held-out labelled set for the metrics (default: the seed held-out split)")
+    p.add_argument("--heldout", metavar="FILE", help="held-out labelled set for the metrics (default: the seed held-out split); its prompts never "
+                        "enter training: the adversary's pool excludes them and an --initial that overlaps it is refused")
     p.add_argument("--max-new-tokens", type=int, default=40, help="LLM adversary: reply length")
     p.add_argument("--lora-steps", type=int, default=0, help="LLM adversary (local): LoRA steps on its successful attacks per iteration")
     p.add_argument("--threads", type=int, default=1, help="local model: torch threads")

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import threading
 import warnings
 
 import numpy as np
 
 # %% auto #0
 __all__ = ['JUDGE_SYSTEM', 'JUDGE_USER', 'NotFittedError', 'check_prompts', 'check_labels', 'Judge', 'EmbeddingJudge',
-           'HashingEmbedder', 'LoRAJudge', 'parse_verdict', 'LLMJudge']
+           'embedder_fingerprint', 'HashingEmbedder', 'LoRAJudge', 'parse_verdict', 'LLMJudge']
 
 # %% ../../nbs/judge/02_judges.ipynb #dddfc361
-from ..core import InputError, UniverseTBDError, require, seed_everything, torch_threads
+from ..core import InputError, UniverseTBDError, digest, require, seed_everything, torch_threads
 from .data import POLICY
 
 # %% ../../nbs/judge/02_judges.ipynb #6e232ca2
@@ -94,9 +96,23 @@ class EmbeddingJudge(Judge):
 
     @property
     def _cache(self) -> dict:
-        "Embeddings by text, shared by the judges of this process that use the same embedder."
-        e = self.embedder
-        return _EMBEDDED.setdefault(getattr(e, "cache_key", None) or id(e), {})
+        "Embeddings by text, shared by the judges of this process whose embedders have the same content fingerprint."
+        if getattr(self, "_cache_of", None) is None or self._cache_of[0] is not self.embedder:
+            key = self._embedder_fp()
+            self._cache_of = (self.embedder, {} if key is None else _EMBEDDED.setdefault(key, {}))  # None: this judge's own
+        return self._cache_of[1]
+
+    def _embedder_fp(self) -> str | None:
+        "`embedder_fingerprint` of the embedder, computed once per embedder object."
+        if getattr(self, "_efp", None) is None or self._efp[0] is not self.embedder:
+            self._efp = (self.embedder, embedder_fingerprint(self.embedder))
+        return self._efp[1]
+
+    @property
+    def fingerprint(self) -> str:
+        "The judge's identity: its class, settings and the embedder's content fingerprint (for `core.digest`)."
+        return digest(["EmbeddingJudge", self._embedder_fp() or _type_name(self.embedder), self.C,
+                       self.class_weight, self.seed])
 
     @property
     def embedder(self):
@@ -120,7 +136,25 @@ class EmbeddingJudge(Judge):
 
     def _proba(self, prompts): return self.clf.predict_proba(self.embed(prompts))[:, 1]
 
-_EMBEDDED: dict = {}  # embedder key -> {text: vector}
+_EMBEDDED: dict = {}  # embedder content fingerprint -> {text: vector}
+
+def _type_name(x) -> str: return f"{type(x).__module__}.{type(x).__qualname__}"
+
+def embedder_fingerprint(embedder, # an embedder: `HashingEmbedder`, `universetbd.embeddings.Embedder`, `OpenAIEmbedder`, `PrecomputedEmbeddings`, ...
+                        ) -> str | None:
+    """A content fingerprint of `embedder`'s model (never its `id()`): its own `fingerprint` when it has one, else the
+    weights of its torch model, else the vectors it holds plus its `cache_key` (an endpoint's model name); None when
+    nothing identifies it (its vectors are then cached for one judge only)."""
+    if getattr(embedder, "fingerprint", None) is not None: return digest(embedder)
+    model, key = getattr(embedder, "model", None), getattr(embedder, "cache_key", None)
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):  # e.g. a SentenceTransformer: its weights and token limit
+        return digest(["weights", _type_name(embedder), key, model])
+    vecs = getattr(embedder, "vectors", None)
+    if vecs is not None: return digest(["vectors", _type_name(embedder), key, np.asarray(vecs)])
+    if type(embedder).__name__ == "OpenAIEmbedder":  # an endpoint's model: its name, server and dimensions
+        return digest(["endpoint", getattr(embedder, "base_url", None), model, getattr(embedder, "dimensions", None)])
+    return None
 
 def _takes_progress(embedder) -> bool:
     import inspect
@@ -140,6 +174,12 @@ class HashingEmbedder:
 
     @property
     def cache_key(self) -> str: return f"hashing|d={self.dim}"
+
+    @property
+    def fingerprint(self) -> str:
+        "What its vectors depend on: the dimension, the n-gram settings and scikit-learn's hashing version."
+        import sklearn
+        return f"hashing|d={self.dim}|words1-2+0.5chars3-5|sklearn={sklearn.__version__}"
 
     def encode(self, texts, show_progress=None) -> np.ndarray:
         "(N, dim) float32 unit-norm rows."
@@ -169,6 +209,17 @@ class LoRAJudge(Judge):
         self.model_name, self.r, self.alpha, self.target_modules = model, r, alpha, tuple(target_modules)
         self.epochs, self.max_steps, self.lr, self.batch_size, self.max_length = epochs, max_steps, float(lr), batch_size, max_length
         self.seed, self.device, self.net, self.tokenizer, self.losses = seed, device, None, None, []
+
+    @property
+    def fingerprint(self) -> str:
+        "The judge's identity: the base model's weights (or hub name and revision) and every training setting."
+        from universetbd.llm import weights_fingerprint
+        if self.model_name is None:
+            from universetbd.embeddings import default_model_path
+            base = weights_fingerprint(default_model_path())
+        else: base = weights_fingerprint(self.model_name)
+        return digest(["LoRAJudge", base, self.r, self.alpha, self.target_modules, self.epochs, self.max_steps, self.lr,
+                       self.batch_size, self.max_length, self.seed])
 
     def _base(self):
         tf = require("transformers", "transformers", "LoRAJudge")
@@ -226,13 +277,25 @@ JUDGE_SYSTEM = ("You are a strict content judge for this policy: {policy}. Reply
                 "personal information about people), 0 if it is acceptable.")
 JUDGE_USER = "Request: {prompt}\nIs this request problematic? Answer 0 or 1."
 
+_BAD = r"problematic|unacceptable|harmful|inappropriate|unsafe|disallowed|prohibited|forbidden|declined?|refused?|rejected?"
+_OK = r"acceptable|allowed|fine|safe|appropriate|permitted|permissible|harmless|benign|ok|okay"
+_NEGATORS = r"\b(?:not|never|no|neither|nor|hardly)\b|n't\b"
+
 def parse_verdict(text: str) -> float | None:
-    "1.0 / 0.0 from a judge's reply (a digit, or words such as 'problematic' / 'acceptable'), None when it says neither."
-    t = str(text or "").strip().lower()
+    """1.0 / 0.0 from a judge's reply (a digit, a leading yes / no, or words such as 'problematic' / 'acceptable', read
+    with their negation: 'not problematic' and "isn't harmful" are 0.0, 'not acceptable' is 1.0), None when it says neither."""
+    t = str(text or "").strip().lower().replace("\u2019", "'")
     m = re.search(r"\b([01])\b", t)
     if m: return float(m.group(1))
-    if re.search(r"\b(problematic|unacceptable|decline|refuse|yes)\b", t): return 1.0
-    if re.search(r"\b(acceptable|allowed|fine|no)\b", t): return 0.0
+    m = re.match(r"\W*(yes|no)\b", t)  # the reply to "Is this request problematic?"
+    if m: return 1.0 if m.group(1) == "yes" else 0.0
+    m = re.search(rf"\b({_BAD}|{_OK})\b", t)
+    if m:
+        clause = re.split(r"[.;:!?,]|\bbut\b|\bhowever\b", t[:m.start()])[-1]  # negation within the word's own clause
+        negated = len(re.findall(_NEGATORS, clause)) % 2 == 1
+        return float((re.fullmatch(_BAD, m.group(1)) is not None) != negated)
+    if re.search(r"\byes\b", t): return 1.0
+    if re.search(r"\bno\b", t): return 0.0
     return None
 
 class LLMJudge(Judge):
@@ -257,6 +320,12 @@ class LLMJudge(Judge):
 
     def _fit(self, prompts, y): pass  # zero-shot: nothing to learn
 
+    @property
+    def fingerprint(self) -> str:
+        "The judge's identity: the model's (`LocalLLM.fingerprint`, an endpoint's model), the policy and the prompt length."
+        from universetbd.llm import llm_fingerprint
+        return digest(["LLMJudge", llm_fingerprint(self.llm), self.policy, self.max_chars, JUDGE_SYSTEM, JUDGE_USER])
+
     def _local(self) -> bool: return hasattr(self.llm, "net") and hasattr(self.llm, "tokenizer") and hasattr(self.llm, "load")
 
     def _proba(self, prompts):
@@ -269,16 +338,15 @@ class LLMJudge(Judge):
 
     def _proba_logits(self, prompts):
         import torch
-        from universetbd.llm import chat_text
+        from universetbd.llm import chat_text, tokenizer_sides
         net, tok = self.llm.net, self.llm.tokenizer
         ids = [tok.encode(d, add_special_tokens=False)[-1] for d in ("0", "1")]
         out = []
         with torch_threads(getattr(self.llm, "threads", None)):
             for s in range(0, len(prompts), self.batch_size):
                 texts = [chat_text(tok, self.messages(p)) for p in prompts[s:s + self.batch_size]]
-                tok.padding_side = "left"
-                if tok.pad_token_id is None: tok.pad_token = tok.eos_token
-                enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+                with tokenizer_sides(tok, padding="left"):  # the tokenizer is shared: its settings are restored after
+                    enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
                 with torch.inference_mode():
                     logits = net(**{k: v.to(net.device) for k, v in enc.items()}).logits[:, -1, ids].float()
                 out.append(torch.softmax(logits, -1)[:, 1].cpu().numpy())

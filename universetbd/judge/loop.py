@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LABEL_SOURCES', 'LoopConfig', 'judge_metrics', 'JudgeLoop', 'oracle']
+__all__ = ['LOOP_CODE', 'LABEL_SOURCES', 'LoopConfig', 'judge_metrics', 'heldout_key', 'heldout_overlap', 'check_heldout',
+           'JudgeLoop', 'oracle']
 
 # %% ../../nbs/judge/04_loop.ipynb #7798080f
-from ..core import Config, InputError, progress
+from ..core import Config, InputError, StaleResultError, digest, fingerprint, progress
 from .data import load_labelled
 from .judges import check_labels
 
@@ -53,6 +55,35 @@ def judge_metrics(y, # true 0/1 labels
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec="seconds")
 def _norm(p: str) -> str: return " ".join(str(p).lower().split())
 
+def heldout_key(prompt: str) -> str:
+    "How prompts are compared at the held-out wall: Unicode-normalised (NFKC), case-folded, punctuation dropped, single spaces."
+    t = unicodedata.normalize("NFKC", str(prompt)).casefold()
+    return " ".join("".join(c if not unicodedata.category(c).startswith(("P", "S")) else " " for c in t).split())
+
+def heldout_overlap(train, # training prompts (a list, Series or DataFrame with `prompt`)
+                    heldout, # held-out prompts (the same kinds)
+                   ) -> list[str]:
+    "The training prompts that are also held-out prompts (compared with `heldout_key`), in training order."
+    col = lambda x: x["prompt"] if isinstance(x, pd.DataFrame) else x
+    wall = {heldout_key(p) for p in col(heldout)}
+    return [p for p in col(train) if heldout_key(p) in wall]
+
+def check_heldout(train, # training prompts (list, Series or DataFrame with `prompt`)
+                  heldout, # held-out prompts
+                  what: str = "training prompts", # what `train` is, for the message
+                 ):
+    "Refuse (`InputError`) when any training prompt is also a held-out prompt: the held-out metrics would be on training data."
+    if heldout is None: return
+    both = heldout_overlap(train, heldout)
+    if both:
+        n = len(train)
+        raise InputError(f"{len(both)} of the {n} {what} {'is' if len(both) == 1 else 'are'} also in the held-out set (first: "
+                         f"{both[0][:80]!r}; compared in lower case without punctuation): the held-out metrics would be "
+                         f"measured on training data. Remove them from one side, e.g. "
+                         f"`train = train[~train.prompt.isin(heldout.prompt)]`, or use a held-out set disjoint from the training data")
+
+LOOP_CODE = 2 # raised when a code change changes what a loop file's rounds mean (older files are then refused)
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS examples (id INTEGER PRIMARY KEY AUTOINCREMENT, iteration INTEGER, round INTEGER, prompt TEXT,
@@ -79,6 +110,11 @@ class JudgeLoop:
             miss = [m for m in meths if not callable(getattr(obj, m, None))]
             if miss: raise InputError(f"{type(obj).__name__} lacks {miss}: a judge needs fit/predict_proba, an adversary propose/benign/fit")
         self.heldout = None if heldout is None else load_labelled(heldout)
+        self._wall = set() if self.heldout is None else {heldout_key(p) for p in self.heldout.prompt}
+        ini = None if initial is None else load_labelled(initial, duplicates="drop")
+        if ini is not None: check_heldout(ini, self.heldout, "initial prompts")
+        if self._wall and callable(getattr(adversary, "exclude", None)):
+            adversary.exclude(self.heldout.prompt, norm=heldout_key)  # the adversary's candidate pool stops at the wall too
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._con = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
@@ -86,20 +122,29 @@ class JudgeLoop:
         saved = self._meta("config")
         if saved is None:
             self.config = config or LoopConfig()
-            self._set_meta("config", json.dumps(self.config.to_dict()))
-            self._set_meta("rejected", "0")
-            if initial is not None:
-                ini = load_labelled(initial, duplicates="drop")
-                with self._tx() as c:
+            fp = self._fingerprint(ini)
+            with self._tx() as c:  # settings, fingerprint and the initial set in one transaction
+                for k, v in (("config", json.dumps(self.config.to_dict())), ("rejected", "0"), ("fingerprint", json.dumps(fp))):
+                    c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, v))
+                if ini is not None:
                     c.executemany("INSERT INTO examples (iteration, round, prompt, norm, label, source, ts) VALUES (0, 0, ?, ?, ?, 'initial', ?)",
                                   [(p, _norm(p), int(l), _now()) for p, l in zip(ini.prompt, ini.label)])
         else:
             old = LoopConfig.from_dict(json.loads(saved))
             if config is not None and config.replace(iterations=old.iterations) != old:
-                raise InputError(f"{self.path} was started with {old}; resume it with the same settings (only iterations may "
-                                 f"change) or use a new file")
+                raise StaleResultError(f"{self.path} was started with {old}; resume it with the same settings (only iterations "
+                                       f"may change) or use a new file")
             self.config = old if config is None else config
+            fp, stored = self._fingerprint(ini), self._meta("fingerprint")
+            if stored is not None:
+                fp.check(json.loads(stored), f"the judge loop in {self.path}",
+                         f"resume it with the inputs it was started with, or give another file (or delete {self.path}) "
+                         f"to start a loop with these")
+            check_heldout(self.judge_set(), self.heldout, f"prompts in the judge's dataset in {self.path}")
+            if stored is None: self._set_meta("fingerprint", json.dumps(fp))  # a file of an older version: adopted once checked
             if config is not None: self._set_meta("config", json.dumps(config.to_dict()))
+        if saved is not None and callable(getattr(adversary, "seen", None)):  # resuming: what the file holds is not proposed again
+            adversary.seen([r[0] for r in self._q("SELECT prompt FROM examples UNION SELECT prompt FROM pending")])
         self._train(self.iteration - 1 if self._metrics_rows() else None)
         self._finish_iteration_if_due()
 
@@ -133,6 +178,14 @@ class JudgeLoop:
     def __repr__(self): return f"JudgeLoop({str(self.path)!r}, iteration {self.iteration}/{self.config.iterations}, round {self.round}/{self.config.rounds})"
 
     def _metrics_rows(self) -> int: return self._q("SELECT COUNT(*) FROM metrics")[0][0]
+
+    def _fingerprint(self, ini):
+        "The digests of every input the file's rounds depend on (the initial set: the one given, else the file's)."
+        if ini is None:
+            with self._lock: ini = pd.read_sql_query("SELECT prompt, label FROM examples WHERE source = 'initial' ORDER BY id", self._con)
+        rows = lambda df: None if df is None else [df.prompt.tolist(), [int(v) for v in df.label]]
+        return fingerprint(config={k: v for k, v in self.config.to_dict().items() if k != "iterations"}, initial=rows(ini), heldout=rows(self.heldout),
+                           judge=_identity(self.judge), adversary=_identity(self.adversary), code=LOOP_CODE)
 
     # -- state ---------------------------------------------------------------------------------------
     @property
@@ -181,6 +234,7 @@ class JudgeLoop:
         "Fit the judge (and adversary) on the datasets of iterations <= upto (None: the initial set)."
         before = 1 if upto is None else upto + 1
         js = self.judge_set(before)
+        check_heldout(js, self.heldout, "prompts in the judge's dataset")  # the wall, whatever path a prompt took
         if len(js) and js.label.nunique() == 2: self.judge.fit(js.prompt.tolist(), js.label.tolist())
         elif getattr(self.judge, "trainable", True) and len(js):
             raise InputError(f"the judge's dataset has only label {js.label.iloc[0]}: give initial= prompts of both labels")
@@ -214,6 +268,7 @@ class JudgeLoop:
 
     # -- rounds ------------------------------------------------------------------------------------------
     def _known(self, norm: str) -> bool:
+        if self._wall and heldout_key(norm) in self._wall: return True  # held-out prompts never enter: counted as rejected
         return bool(self._q("SELECT 1 FROM examples WHERE norm = ? UNION SELECT 1 FROM pending WHERE norm = ?", (norm, norm)))
 
     def _fresh(self, make, what: str) -> str | None:
@@ -308,6 +363,11 @@ class JudgeLoop:
                 self.answer(int(v), source="function")
                 bar.update(1)
         return self.metrics()
+
+def _identity(obj) -> str:
+    "A judge's or adversary's identity for the loop's fingerprint: its content `digest`, else (no `fingerprint`) its class."
+    try: return digest(obj)
+    except InputError: return f"class:{type(obj).__module__}.{type(obj).__qualname__}"
 
 def _is01(v) -> bool:
     return isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, np.integer, float, np.floating)) and not isinstance(v, bool) and v in (0, 1))
