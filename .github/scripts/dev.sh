@@ -87,6 +87,6 @@ case "$cmd" in
     say "checking notebooks and library are in sync";  check_sync
     say "notebook tests (nbdev_test)";                  "$VENV/bin/nbdev_test" --n_workers 2 --skip_file_re '^[_.]|^tour'
     say "pytest: integration, command-line, tour and browser tests"
-    "$VENV/bin/python" -m pytest tests -ra "$@" ;;
+    "$VENV/bin/python" -m pytest tests -ra --durations=25 "$@" ;;
   *) sed -n '2,15p' "$0"; exit 2 ;;
 esac
