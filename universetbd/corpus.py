@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 # %% ../nbs/03_corpus.ipynb #48424b7e
-from .core import InputError, NotConfiguredError, atomic_path, data_dir, require
+from .core import InputError, NotConfiguredError, atomic_path, data_dir, digest, require
 
 # %% ../nbs/03_corpus.ipynb #e74aa6ca
 REQUIRED_COLUMNS = ("id", "text")
@@ -144,12 +144,8 @@ class Corpus:
 
     @property
     def fingerprint(self) -> str:
-        "A hex content hash of the ids and texts, in order (metadata does not change it)."
-        if self._fingerprint is None:
-            h = hashlib.blake2b(digest_size=16)
-            for i, t in zip(self.df["id"], self.df["text"]):
-                h.update(i.encode("utf-8")); h.update(b"\x00"); h.update(t.encode("utf-8")); h.update(b"\x01")
-            self._fingerprint = h.hexdigest()
+        "A hex content hash (`core.digest`) of the ids and texts, in order (metadata does not change it)."
+        if self._fingerprint is None: self._fingerprint = digest({"ids": self.ids, "texts": self.texts})
         return self._fingerprint
 
     def position(self, id: str) -> int:
@@ -441,9 +437,9 @@ def default_corpus(max_docs: int | None = None, # a balanced subset of at most t
     if packages is None:
         packages = {p: v for p, v in DEFAULT_PACKAGES.items() if importlib.util.find_spec(p) is not None}
     elif isinstance(packages, (list, tuple)): packages = {p: None for p in packages}
-    key = json.dumps({"v": _CORPUS_VERSION, "packages": {p: list(v) if v else None for p, v in packages.items()},
-                      "versions": _package_versions(packages), "per_package": per_package}, sort_keys=True)
-    path = data_dir("corpus") / f"docstrings-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.parquet"
+    key = digest({"packages": {p: list(v) if v else None for p, v in packages.items()}, "code": _CORPUS_VERSION,
+                  "versions": _package_versions(packages), "per_package": per_package})
+    path = data_dir("corpus") / f"docstrings-{key[:16]}.parquet"
     df = None
     if cache and path.exists():
         try: df = pd.read_parquet(path)
@@ -480,7 +476,7 @@ def arxiv_sample_dir() -> Path:
     "The folder of the installed package that holds the arXiv sample (`universetbd/data`)."
     return Path(importlib.util.find_spec("universetbd").origin).parent / "data"
 
-def _file_digest(path: Path) -> str:
+def _file_digest(path: Path) -> str:   # the SHA-256 that `sha256sum` prints, so the source file can be checked by hand
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)

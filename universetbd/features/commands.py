@@ -5,7 +5,6 @@
 # %% ../../nbs/features/05_commands.ipynb #7be1e006
 from __future__ import annotations
 
-import hashlib
 import time
 import warnings
 from pathlib import Path
@@ -15,11 +14,10 @@ __all__ = ['read_stats_corpus', 'cmd_stats', 'stats_summary', 'stats_parser', 's
 
 # %% ../../nbs/features/05_commands.ipynb #d1ceceaf
 import numpy as np
-import pandas as pd
 
 from ..commands import (add_command, add_config_options, config_from_args, corpus_options, device_option,
                                   existing_path, output_option, read_corpus, read_embeddings, say)
-from ..core import InputError, atomic_write
+from ..core import InputError, atomic_write, digest
 from .labels import load_labels, offline_labels, save_labels
 from .cards import atlas_from_labels, build_atlas
 from .stats import FeatureStatsConfig, feature_stats
@@ -107,8 +105,7 @@ class _TableLabels:
     "A labeller answering with a saved label table, so `build_atlas` scores it (and caches the scores under its content)."
     def __init__(self, labels): # the labels, a Series by feature
         self.labels = labels
-        self.cache_key = "labels-file:" + hashlib.sha256(pd.util.hash_pandas_object(labels).to_numpy().tobytes()
-                                                         + labels.astype(str).str.cat(sep="\0").encode()).hexdigest()[:16]
+        self.cache_key = "labels-file:" + digest({"features": labels.index.tolist(), "labels": labels.astype(str).tolist()})[:16]
     def label(self, stats, df): return self.labels
 
 def saved_codes(sae_dir: Path, # the SAE directory

@@ -5,9 +5,7 @@
 # %% ../../nbs/search/07_landscape.ipynb #a34d2bdb
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +98,7 @@ def landscape_coords(X, # (N, d) embeddings, rows in corpus order
         method = "pca"
     settings = {"method": method, "fingerprint": embeddings_fingerprint(X)}
     if method == "umap": settings.update(seed=int(seed), n_neighbors=int(n_neighbors), min_dist=float(min_dist), metric=str(metric))
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:20]
+    key = digest(settings)[:20]
     path = (data_dir("landscape") if cache_dir is None else Path(cache_dir)) / f"{method}-{key}.npy"
     info = {"method": method, "cached": False, "path": path if cache else None}
     Y = None

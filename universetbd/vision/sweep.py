@@ -5,7 +5,6 @@
 # %% ../../nbs/vision/04_sweep.ipynb #7a348760
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -50,7 +49,7 @@ def _techniques(techniques) -> dict:
 
 def _base_key(base: TrainConfig) -> str:
     d = {k: v for k, v in base.to_dict().items() if k not in ("model", "seed")}
-    return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:10]
+    return digest(d)[:10]
 
 # %% ../../nbs/vision/04_sweep.ipynb #49139d52
 def read_results(path, # the sweep's Parquet file
