@@ -130,7 +130,10 @@ def test_interrupt_exit_130_saves_model(papers, tmp_path):
     e = {**os.environ, "HF_HUB_OFFLINE": "1", "UNIVERSETBD_PROGRESS": "1"}
     args = ["train-sae", tmp_path / "x.npy", "-o", tmp_path / "sae", "-n", 32, "-k", 4, "--auxk", 8,
             "--steps", 10_000_000, "--batch-size", 32]
-    proc = subprocess.Popen([EXE, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+    # Ctrl-C reaches the command as in a terminal, even when pytest runs as a background job (whose children
+    # start with SIGINT ignored, so Python would install no KeyboardInterrupt handler)
+    proc = subprocess.Popen([EXE, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # wait until the progress bar shows training steps, then interrupt
     deadline, seen = time.time() + 120, b""
     while time.time() < deadline and b"training SAE" not in seen and proc.poll() is None:

@@ -40,7 +40,8 @@ def _same_codes(folder, sae, X):
     ids, got = load_codes(folder)
     ref = encode_corpus(sae, X, show_progress=False)
     assert ids == [str(i) for i in range(len(X))]
-    assert np.array_equal(got.indices, ref.indices) and np.array_equal(got.values, ref.values)
+    # the codes of this SAE (a shard is encoded in its own batch: values agree to float32 rounding)
+    assert np.array_equal(got.indices, ref.indices) and np.allclose(got.values, ref.values, rtol=1e-5, atol=1e-6)
 
 
 def test_encode_recomputes_when_each_input_changes(tmp_path, monkeypatch):

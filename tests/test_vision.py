@@ -29,7 +29,8 @@ SCRIPT = textwrap.dedent("""
 
 def _run(path, stop_after=None):
     env = dict(os.environ, HF_HUB_OFFLINE="1", UNIVERSETBD_PROGRESS="0")
-    p = subprocess.Popen([sys.executable, "-c", SCRIPT, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    p = subprocess.Popen([sys.executable, "-c", SCRIPT, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))   # Ctrl-C works under a background pytest too
     lines = []
     for line in p.stdout:
         lines.append(line.strip())

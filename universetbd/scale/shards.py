@@ -216,7 +216,8 @@ def pending(src_dir, # input shard folder
     keep = {n for n, fp in man.expected.items() if man.is_done(n, fp)}
     stale = [p for p in list_shards(out_dir, out_stage) if p.name not in keep] if out_dir.is_dir() else []
     for p in stale: p.unlink()
-    for p in (out_dir.glob(f".{out_stage}-*.tmp") if out_dir.is_dir() else ()): p.unlink(missing_ok=True)   # a killed job's half-written files
+    if out_dir.is_dir():   # a killed job's half-written files (shards and the manifest)
+        for p in [*out_dir.glob(f".{out_stage}-*.tmp"), *out_dir.glob(f".{MANIFEST}.*.tmp")]: p.unlink(missing_ok=True)
     man.done = {n: man.done[n] for n in sorted(keep)}
     man._write()
     return man, [(s, d) for s, d in pairs if d.name not in keep]
