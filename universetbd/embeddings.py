@@ -15,7 +15,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL_NAME', 'normalize_rows', 'default_model_path', 'Embedder', 'default_embedder', 'OpenAIEmbedder',
-           'PrecomputedEmbeddings', 'text_key', 'EmbeddingCache', 'arxiv_sample_vectors', 'embed_corpus']
+           'PrecomputedEmbeddings', 'embedder_fingerprint', 'text_key', 'EmbeddingCache', 'arxiv_sample_vectors',
+           'embed_corpus']
 
 # %% ../nbs/04_embeddings.ipynb #c15554e4
 import numpy as np
@@ -201,6 +202,11 @@ class OpenAIEmbedder:
     @property
     def cache_key(self) -> str: return f"{self.name}|d={self.dimensions}"
 
+    @property
+    def fingerprint(self) -> str:
+        "What identifies this embedder's vectors: the endpoint, the model name and the requested dimensions."
+        return digest({"endpoint": self.base_url, "model": self.model, "dimensions": self.dimensions})
+
     def encode(self, texts, # a list of strings
                batch_size: int = 64, # texts per request
                show_progress: bool | None = None, # progress bar
@@ -323,6 +329,25 @@ class PrecomputedEmbeddings:
         "Precomputed embeddings cannot embed new text: use the embedder that made them for queries."
         raise InputError(f"{self!r} holds fixed vectors and cannot embed new texts; embed queries with the model "
                          f"that made them (for OpenAI vectors, OpenAIEmbedder(model='text-embedding-3-small'))")
+
+# %% ../nbs/04_embeddings.ipynb #6e6e46f2
+def embedder_fingerprint(embedder, # an embedder (`Embedder`, `OpenAIEmbedder`, `PrecomputedEmbeddings`, your own), a model name or path, or None (the default model)
+                        ) -> str | None:
+    """A content digest of what makes `embedder`'s vectors (never its `id()`); None when nothing identifies it."""
+    import sys
+    if embedder is None: embedder = default_embedder()
+    elif isinstance(embedder, (str, Path)): embedder = _named_embedder(str(embedder))
+    if getattr(embedder, "fingerprint", None) is not None: return digest(embedder)
+    model, key, kind = getattr(embedder, "model", None), getattr(embedder, "cache_key", None), type(embedder)
+    kind = f"{kind.__module__}.{kind.__qualname__}"
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):  # e.g. a SentenceTransformer: its weights and token limit
+        return digest({"weights": model, "class": kind, "key": key})
+    vecs = getattr(embedder, "vectors", None)
+    if vecs is not None:
+        ids = getattr(embedder, "ids", None)
+        return digest({"vectors": np.asarray(vecs), "ids": None if ids is None else [str(i) for i in ids], "class": kind, "key": key})
+    return None
 
 # %% ../nbs/04_embeddings.ipynb #ea542592
 def text_key(text: str) -> bytes:

@@ -15,10 +15,11 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['JUDGE_SYSTEM', 'JUDGE_USER', 'NotFittedError', 'check_prompts', 'check_labels', 'Judge', 'EmbeddingJudge',
-           'embedder_fingerprint', 'HashingEmbedder', 'LoRAJudge', 'parse_verdict', 'LLMJudge']
+           'HashingEmbedder', 'LoRAJudge', 'parse_verdict', 'LLMJudge']
 
 # %% ../../nbs/judge/02_judges.ipynb #dddfc361
 from ..core import InputError, UniverseTBDError, digest, require, seed_everything, torch_threads
+from ..embeddings import embedder_fingerprint  # one answer to "which embedder made these vectors"
 from .data import POLICY
 
 # %% ../../nbs/judge/02_judges.ipynb #6e232ca2
@@ -139,22 +140,6 @@ class EmbeddingJudge(Judge):
 _EMBEDDED: dict = {}  # embedder content fingerprint -> {text: vector}
 
 def _type_name(x) -> str: return f"{type(x).__module__}.{type(x).__qualname__}"
-
-def embedder_fingerprint(embedder, # an embedder: `HashingEmbedder`, `universetbd.embeddings.Embedder`, `OpenAIEmbedder`, `PrecomputedEmbeddings`, ...
-                        ) -> str | None:
-    """A content fingerprint of `embedder`'s model (never its `id()`): its own `fingerprint` when it has one, else the
-    weights of its torch model, else the vectors it holds plus its `cache_key` (an endpoint's model name); None when
-    nothing identifies it (its vectors are then cached for one judge only)."""
-    if getattr(embedder, "fingerprint", None) is not None: return digest(embedder)
-    model, key = getattr(embedder, "model", None), getattr(embedder, "cache_key", None)
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(model, torch.nn.Module):  # e.g. a SentenceTransformer: its weights and token limit
-        return digest(["weights", _type_name(embedder), key, model])
-    vecs = getattr(embedder, "vectors", None)
-    if vecs is not None: return digest(["vectors", _type_name(embedder), key, np.asarray(vecs)])
-    if type(embedder).__name__ == "OpenAIEmbedder":  # an endpoint's model: its name, server and dimensions
-        return digest(["endpoint", getattr(embedder, "base_url", None), model, getattr(embedder, "dimensions", None)])
-    return None
 
 def _takes_progress(embedder) -> bool:
     import inspect

@@ -22,6 +22,7 @@ import pandas as pd
 
 # %% ../../nbs/scale/01_shards.ipynb #2b1a65d0
 from ..core import InputError, atomic_path, digest, fingerprint, progress, read_json
+from ..embeddings import embedder_fingerprint
 from ..features.stats import (FeatureStats, FeatureStatsConfig, _assemble_stats, _block_stats, _cached_stats,
                                         _fingerprint_parts, _zero_candidates, _zero_fill, _zero_short, codes_csr,
                                         cooccurrence, decoder_matrix)
@@ -285,19 +286,16 @@ def run_encode(vectors_dir, # folder of vectors shards
 
 def embedder_key(embedder, # an embedder, a model name or path, a callable making one, or None (the default model)
                 ) -> str:
-    """A digest naming the embedder: its `fingerprint` (or content) when it has one, precomputed vectors by their content,
-    else its class and `cache_key` (model name, dimension, token limit)."""
+    """A digest naming the embedder: `embeddings.embedder_fingerprint` (weights, endpoint or vectors; a model name and
+    None by the weights they load); a factory (a class, a function, a `functools.partial`) by its name, code and arguments."""
     import functools
-    if embedder is None: return "default-embedder"
     if isinstance(embedder, type): return digest(f"{embedder.__module__}.{embedder.__qualname__}")
-    try: return digest(embedder)
-    except InputError: pass
     if isinstance(embedder, functools.partial):
         return digest({"call": embedder_key(embedder.func), "args": [str(a) for a in embedder.args],
                        "kwargs": {k: str(v) for k, v in embedder.keywords.items()}})
-    if getattr(embedder, "vectors", None) is not None:   # precomputed vectors: their content
-        ids = getattr(embedder, "ids", None)
-        return digest({"vectors": np.asarray(embedder.vectors), "ids": None if ids is None else [str(i) for i in ids]})
+    if callable(embedder) and not hasattr(embedder, "encode"): return digest(embedder)   # a function making one: its code
+    fp = embedder_fingerprint(embedder)
+    if fp is not None: return fp
     name = (getattr(embedder, "cache_key", None) or getattr(embedder, "name", None) or getattr(embedder, "model_name", None)
             or getattr(embedder, "name_or_path", None))
     return digest({"class": f"{type(embedder).__module__}.{type(embedder).__qualname__}",
