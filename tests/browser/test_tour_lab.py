@@ -1,12 +1,17 @@
 """The tour in a real JupyterLab: every widget of the main job renders, with no browser console errors.
 
 This is what a new user sees after `bash .github/scripts/dev.sh lab` and "Run All". Screenshots of each
-widget on the shipped arXiv sample land in test-artifacts/browser/tour_*.png.
+widget on the shipped arXiv sample land in test-artifacts/browser/tour_*.png. The notebook is then saved from
+JupyterLab and its outputs get the checks of the headless run (`tests.tour_checks`): CI executes the tour once.
 """
 import shutil
+import time
 from pathlib import Path
 
+import nbformat
 from playwright.sync_api import expect
+
+from tests.tour_checks import tour_problems
 
 TOUR = Path(__file__).resolve().parents[2] / "nbs" / "tour.ipynb"
 
@@ -43,3 +48,11 @@ def test_tour_widgets_render_in_jupyterlab(notebook, lab):
     box, top = search.bounding_box(), nb.screenshot("tour_search_box_top", search)
     page.screenshot(path=str(top), clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": min(box["height"], 900)})
     nb.assert_clean()
+    # what the headless run checks, on the notebook as JupyterLab saves it
+    saved = lab.root / "tour.ipynb"
+    before = saved.stat().st_mtime_ns
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    deadline = time.time() + 60
+    while saved.stat().st_mtime_ns == before and time.time() < deadline: time.sleep(0.2)
+    time.sleep(0.5)   # the server writes the file atomically; let it settle
+    assert not tour_problems(nbformat.read(saved, as_version=4))
