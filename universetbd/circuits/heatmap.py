@@ -19,6 +19,19 @@ from .acts import head_labels
 from .scoring import circuit_metrics, truth_mask
 
 # %% ../../nbs/circuits/07_heatmap.ipynb #ec76f250
+def _cell_text(x: float) -> str:
+    "A score in at most 4 characters, to fit a 30-px cell of the static grid (the exact value is in the cell's tooltip)."
+    a = abs(float(x))
+    if not np.isfinite(x): return "–"
+    if a < 0.005: return "0"
+    if a >= 1000: return f"{x / 1000:.0f}k" if a < 9500 else f"{x:.0e}".replace("e+0", "e").replace("e+", "e")
+    for fmt in (".2g", ".1g", ".0f"):
+        t = format(x, fmt)
+        if "e" in t: continue
+        t = t.replace("0.", ".", 1) if a < 1 else t          # ".15", "-.08"
+        if len(t) <= 4: return t
+    return format(x, ".0f")
+
 class HeadOverlapHeatmap(Widget):
     "Layers x heads grid of circuit scores with ground truth outlined, a live threshold, and code histograms on click."
     _module = "circuits/head_overlap"
@@ -174,7 +187,7 @@ class HeadOverlapHeatmap(Widget):
                 rgb = [round(a + (b - a) * v) for a, b in zip((241, 245, 251), (8, 48, 107))]
                 x, y = pad + j * cell, pad + l * cell
                 stroke = ' stroke="#dc2626" stroke-width="3"' if t[i] else ""
-                val = self.counts[i] if self.counts else f"{s[i]:.2g}"
+                val = self.counts[i] if self.counts else _cell_text(s[i])
                 parts.append(f'<rect x="{x + 1.5}" y="{y + 1.5}" width="{cell - 3}" height="{cell - 3}" rx="3" '
                              f'fill="rgb({rgb[0]},{rgb[1]},{rgb[2]})"{stroke}><title>{escape(self.labels[i])}: '
                              f'{escape(f"{s[i]:.4g}")}</title></rect>')
