@@ -5,7 +5,6 @@ saves it, and checks the same outputs (`tests.tour_checks`). This test runs the 
 `dev.sh lab --headless` runs) where that browser test cannot run, or always with UNIVERSETBD_TOUR_HEADLESS=1.
 """
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.browser.conftest import chromium_path
 from tests.tour_checks import tour_problems
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,8 +22,7 @@ def _browser_tour_runs() -> bool:
     "Whether tests/browser/test_tour_lab.py can run here (Chromium and Playwright present)."
     try: import playwright  # noqa: F401
     except ImportError: return False
-    chromium = [os.environ.get("UNIVERSETBD_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
-    return any(c and Path(c).exists() for c in chromium)
+    return chromium_path() is not None
 
 
 def test_tour_runs_headless(tmp_path):

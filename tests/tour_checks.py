@@ -6,7 +6,7 @@ def tour_problems(nb) -> list[str]:
     """Everything wrong with the outputs of an executed `nbs/tour.ipynb` (an `nbformat` notebook); [] when it is right."""
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     problems = [f"error output: {o.get('ename')}: {o.get('evalue')}" for o in outputs if o.output_type == "error"]
-    text = "\n".join(o.get("text", "") if isinstance(o.get("text", ""), str) else "".join(o["text"]) for o in outputs)
+    text = "\n".join(o.get("text", "") for o in outputs)   # nbformat.read joins multi-line text into one string
     want = {
         "the version and device line": "universetbd" in text and "device:" in text,
         # the story runs on the shipped arXiv sample: 1,000 papers per field, and features a scientist would look for

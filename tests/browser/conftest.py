@@ -48,10 +48,17 @@ def poll(fn, until, timeout=60):
     return seen
 
 
-def _chromium() -> str:
+def chromium_path() -> str | None:
+    "The Chromium the browser tests use ($UNIVERSETBD_CHROMIUM, /usr/bin/chromium, or on PATH), or None."
     for c in (os.environ.get("UNIVERSETBD_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
         if c and Path(c).exists():
             return c
+    return None
+
+
+def _chromium() -> str:
+    if c := chromium_path():
+        return c
     msg = "Chromium not found: run `apt-get install -y chromium` (the README test command does) or set UNIVERSETBD_CHROMIUM"
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(msg)

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 from playwright.sync_api import expect
 
+from tests.browser.conftest import poll
 from tests.tour_checks import tour_problems
 
 TOUR = Path(__file__).resolve().parents[2] / "nbs" / "tour.ipynb"
@@ -52,7 +53,6 @@ def test_tour_widgets_render_in_jupyterlab(notebook, lab):
     saved = lab.root / "tour.ipynb"
     before = saved.stat().st_mtime_ns
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-    deadline = time.time() + 60
-    while saved.stat().st_mtime_ns == before and time.time() < deadline: time.sleep(0.2)
+    poll(lambda: saved.stat().st_mtime_ns, lambda m: m != before, timeout=60)
     time.sleep(0.5)   # the server writes the file atomically; let it settle
     assert not tour_problems(nbformat.read(saved, as_version=4))
