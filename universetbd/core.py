@@ -10,6 +10,7 @@ import dataclasses
 import errno
 import fnmatch
 import hashlib
+import html
 import importlib
 import importlib.util
 import json
@@ -519,6 +520,40 @@ def read_fingerprint(path, # a file `write_fingerprint` wrote
 # %% ../nbs/00_core.ipynb #ebf8b8fc
 PROGRESS_ENV = "UNIVERSETBD_PROGRESS"
 
+def _bar_class():
+    "`tqdm.auto.tqdm`, or in a notebook its widget bar with a static text fallback (`_SavedBar`)."
+    nb = sys.modules.get("tqdm.notebook")
+    if nb is None or not issubclass(tqdm, nb.tqdm): return tqdm
+    global _SavedBar
+    if _SavedBar is None:
+        class _SavedBar(tqdm):
+            "A notebook bar whose output keeps the bar's text beside the widget, updated when the bar closes."
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **{**kwargs, "display": False})
+                self._shown = None
+                if not self.disable:
+                    from IPython.display import display
+                    self._shown = display(self._bundle(), raw=True, display_id=True)
+                    self.displayed = True
+
+            def _bundle(self, hidden=False):
+                "The widget view with this bar's text as its plain and HTML fallback (empty when `hidden`)."
+                live = self.container.comm is not None  # a closed widget (leave=False) has no view left to show
+                out = {"application/vnd.jupyter.widget-view+json": self.container.get_view_spec()} if live else {}
+                text = "" if hidden else self.format_meter(**self.format_dict)
+                out["text/plain"] = text
+                if text: out["text/html"] = f"<pre class='universetbd-progress'>{html.escape(text)}</pre>"
+                return out
+
+            def close(self):
+                shown, self._shown = getattr(self, "_shown", None), None
+                hide = not self.leave and not (self.total and self.n < self.total)  # tqdm hides a finished leave=False bar
+                super().close()
+                if shown is not None: shown.update(self._bundle(hidden=hide), raw=True)
+    return _SavedBar
+
+_SavedBar = None
+
 def progress(iterable=None, # what to iterate over (or None and give `total`)
              desc: str | None = None, # the bar's label
              total: int | None = None, # number of steps, when `iterable` has no length
@@ -529,4 +564,5 @@ def progress(iterable=None, # what to iterate over (or None and give `total`)
     if disable is None: disable = os.environ.get(PROGRESS_ENV, "1").strip().lower() in ("0", "false", "no", "off")
     kwargs.setdefault("dynamic_ncols", True)
     kwargs.setdefault("leave", True)
-    return tqdm(iterable, desc=desc, total=total, disable=disable, **kwargs)
+    cls = tqdm if kwargs.get("delay", 0) > 0 else _bar_class()  # a delayed bar displays itself later: tqdm's own
+    return cls(iterable, desc=desc, total=total, disable=disable, **kwargs)
