@@ -21,6 +21,7 @@ from .shards import (Manifest, _load_sae, embedder_key, embed_shard, encode_shar
                                       write_corpus_shards)
 
 # %% ../../nbs/scale/02_ray.ipynb #68029e44
+_LOCAL_STARTS = 3  # tries to start a local instance
 _WORKER_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HOME", "HF_ENDPOINT", "UNIVERSETBD_PROGRESS", "UNIVERSETBD_HOME")
 
 def init_ray(address: str | None = None, # a running cluster ("auto", "ray://host:10001", "host:6379"); None: start a local instance
@@ -37,7 +38,13 @@ def init_ray(address: str | None = None, # a running cluster ("auto", "ray://hos
     env = {k: os.environ[k] for k in _WORKER_ENV if k in os.environ}
     kwargs.setdefault("runtime_env", {"env_vars": env})
     if address: ray.init(address=address, **kwargs)
-    else: ray.init(num_cpus=num_cpus, num_gpus=num_gpus, **kwargs)
+    else:
+        for attempt in range(_LOCAL_STARTS):
+            try:
+                ray.init(num_cpus=num_cpus, num_gpus=num_gpus, **kwargs); break
+            except Exception as e:  # Ray waits a fixed 30 s for its raylet: on a busy machine, start again
+                if "timed out during startup" not in str(e) or attempt == _LOCAL_STARTS - 1: raise
+                ray.shutdown()
     return ray
 
 def _ray(address=None):
