@@ -52,8 +52,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("UNIVERSETBD_PROGRESS", "0")
 RESULTS = Path(__file__).resolve().parent / "results"
 MODES = {
-    "quick": dict(gammas=(0.0, 0.4), etas=(0.0, 0.6), n=4, tokens=10, baselines=("sample", "contrastive"), speed_tokens=10,
-                  speed_n=2, n_real=100, max_chars=200, speed_chars=200),
+    "quick": dict(gammas=(0.0, 0.4), etas=(0.0, 0.6), n=4, tokens=10, baselines=("sample", "contrastive"), speed_tokens=4,
+                  speed_n=2, n_real=100, max_chars=200, speed_chars=100),
     "default": dict(gammas=(0.0, 0.4), etas=(0.0, 0.6), n=12, tokens=40, baselines=tuple(BASELINES), speed_tokens=100,
                     speed_n=8, n_real=400, max_chars=300, speed_chars=600),
     "full": dict(gammas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), etas=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), n=100, tokens=100,

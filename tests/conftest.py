@@ -1,5 +1,6 @@
 """Shared pytest configuration: offline, quiet progress bars, an isolated data directory."""
 import os
+from pathlib import Path
 
 import pytest
 
@@ -19,3 +20,25 @@ def _isolated_home(tmp_path_factory):
     else:
         os.environ["UNIVERSETBD_HOME"] = old
 
+
+# How pytest-xdist shares the tests between its workers (`dev.sh test` runs `-n 2 --dist loadgroup`).
+_GROUPS = {"test_scale_ray": "ray", "test_bench_scale_ray": "ray", "test_resume_scale_sae": "ray"}
+
+
+def xdist_group(path: str) -> str:
+    """The work unit of a test file (`tests/browser/test_x.py`): every browser test in one, so they share one JupyterLab
+    and one Chromium; the Ray tests in one, so two local Ray instances never compete for the same 2 CPUs; else the file,
+    so a module's fixtures (a loaded model, a server) are built once."""
+    p = Path(path)
+    return "browser" if p.parent.name == "browser" else _GROUPS.get(p.stem, str(p))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` by `xdist_group`. (pytest-xdist's own loadgroup reads `xdist_group` marks by rewriting node ids,
+    which pytest 9 no longer allows; its scope scheduler takes the grouping as a function.)"""
+    if config.getvalue("dist") != "loadgroup": return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid): return xdist_group(nodeid.split("::")[0])
+    return ByGroup(config, log)
