@@ -519,6 +519,7 @@ def read_fingerprint(path, # a file `write_fingerprint` wrote
 
 # %% ../nbs/00_core.ipynb #ebf8b8fc
 PROGRESS_ENV = "UNIVERSETBD_PROGRESS"
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 def _bar_class():
     "`tqdm.auto.tqdm`, or in a notebook its widget bar with a static text fallback (`_SavedBar`)."
@@ -527,23 +528,24 @@ def _bar_class():
     global _SavedBar
     if _SavedBar is None:
         class _SavedBar(tqdm):
-            "A notebook bar whose output keeps the bar's text beside the widget, updated when the bar closes."
+            """A notebook bar in two outputs: tqdm's widget, shown once and never redrawn, then its text, hidden where
+            widgets render and rewritten when the bar closes (redrawing a widget output races its view's creation)."""
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **{**kwargs, "display": False})
                 self._shown = None
                 if not self.disable:
                     from IPython.display import display
+                    # the widget; a static page shows nothing for it (its text follows)
+                    display({_WIDGET_VIEW: self.container.get_view_spec(), "text/plain": "", "text/html": ""}, raw=True)
                     self._shown = display(self._bundle(), raw=True, display_id=True)
                     self.displayed = True
 
             def _bundle(self, hidden=False):
-                "The widget view with this bar's text as its plain and HTML fallback (empty when `hidden`)."
-                live = self.container.comm is not None  # a closed widget (leave=False) has no view left to show
-                out = {"application/vnd.jupyter.widget-view+json": self.container.get_view_spec()} if live else {}
+                "The bar's text as plain text and HTML, in an output a widget front end hides (no text when `hidden`)."
                 text = "" if hidden else self.format_meter(**self.format_dict)
-                out["text/plain"] = text
-                if text: out["text/html"] = f"<pre class='universetbd-progress'>{html.escape(text)}</pre>"
-                return out
+                if not text: return {"text/plain": ""}
+                return {_WIDGET_VIEW: {**self.container.get_view_spec(), "model_id": ""},   # no model: hidden in JupyterLab
+                        "text/plain": text, "text/html": f"<pre class='universetbd-progress'>{html.escape(text)}</pre>"}
 
             def close(self):
                 shown, self._shown = getattr(self, "_shown", None), None

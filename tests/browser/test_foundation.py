@@ -42,12 +42,14 @@ def test_choice_list_click_reaches_python_and_escapes_data(notebook):
 def test_progress_bar_is_a_widget_that_keeps_its_text(notebook):
     nb = notebook("progress.ipynb")
     nb.run_all()
-    out = nb.cell_output(1)
+    outs = nb.cell_output(1)                      # the widget, then the bar's text output
+    out = outs.first
     bar = out.locator(".widget-hprogress, .jupyter-widgets .progress-bar").first
     expect(bar).to_be_visible(timeout=60_000)     # JupyterLab shows the live widget, not the text fallback
     expect(out).to_contain_text("40/40")
     expect(out).to_contain_text("demo <b>bar</b>")  # the label is literal text
-    assert out.locator("b").count() == 0 and out.locator("pre.universetbd-progress").count() == 0
+    expect(outs.nth(1)).to_be_hidden()            # the text output is hidden where widgets render
+    assert outs.locator("b").count() == 0 and outs.locator("pre.universetbd-progress").count() == 0
     text = "".join(nb.output_text(2))
     assert "done" in text and "gone" not in text, text  # a finished leave=False bar leaves nothing behind
     nb.screenshot("progress_bar", out)
