@@ -21,9 +21,12 @@ Our side marks the same latents dead as the SAELens side's `dead_neuron_mask` an
 
 Beside each of our figures the run prints the floor, timed alone in the same rounds on the same tensors:
 the encoder's forward GEMM plus its dense weight-gradient GEMM (`z = (x - b) W_enc^T + b_lat` and
-`G^T (x - b)` with a dense (B, n) `G`), and the forward GEMM alone. It also prints where the time of our
-step goes: the named `torch.profiler` ranges of `sae_step` (encode GEMM, top-k, decode, AuxK, backward,
-decoder-gradient projection, clip, optimizer, renormalisation), over a few extra steps with the profiler on.
+`G^T (x - b)` with a dense (B, n) `G`, each written into a preallocated output, as our step writes its
+pre-activations and gradients), and the forward GEMM alone. It also prints where the time of our step goes:
+the named `torch.profiler` ranges of `sae_step` (encode GEMM, top-k, decode, AuxK, backward, decoder-gradient
+projection, clip, optimizer, renormalisation), over a few extra steps with the profiler on, with the floor
+beside it. The run ends with one table of both sizes: our step, the floor, the ratio to the floor, and the
+ratios to SAELens like for like (each Adam variant) and as shipped.
 
 OpenMP threads: by default the run sets `OMP_WAIT_POLICY=PASSIVE` for both sides (before torch loads). On a
 machine shared with other jobs, OpenMP's default of spinning after each parallel region makes every
@@ -217,16 +220,18 @@ class Floor:
             self.W, self.b = sae.encoder.weight.detach().clone(), sae.latent_bias.detach().clone()
             self.xc = ours.X[:BATCH] - sae.pre_bias.detach()
             self.G = torch.randn(BATCH, self.W.shape[0], device=ours.dev)   # a dense (B, n) gradient
+            # outputs written in place, as our step writes its pre-activations and gradients (no fresh pages per call)
+            self.z, self.gW = torch.empty_like(self.G), torch.empty_like(self.W)
 
     def run(self, steps):
         torch, fwd, both = self.torch, [], []
         for _ in range(steps):
             if self.dev != "cpu": torch.cuda.synchronize()
             t0 = time.perf_counter()
-            torch.addmm(self.b, self.xc, self.W.t())
+            torch.addmm(self.b, self.xc, self.W.t(), out=self.z)
             if self.dev != "cpu": torch.cuda.synchronize()
             t1 = time.perf_counter()
-            torch.mm(self.G.t(), self.xc)
+            torch.mm(self.G.t(), self.xc, out=self.gW)
             if self.dev != "cpu": torch.cuda.synchronize()
             fwd.append(t1 - t0); both.append(time.perf_counter() - t0)
         return fwd, both
@@ -251,15 +256,32 @@ PHASES = ["sae.encode", "sae.topk", "sae.decode", "sae.auxk", "sae.backward", "s
           "sae.optimizer", "sae.renormalise"]
 
 
-def print_profile(name, ours, steps=3):
+def print_profile(name, ours, floor_fwd, floor_both, steps=3):
     "Where the time of our step goes: ms per step in each named phase, and its share of the profiled step."
     phases, total = ours.profile(steps)
-    print(f"  profile of {name} ({steps} steps, profiler on; step {total:.1f} ms):")
+    print(f"  profile of {name} ({steps} steps, profiler on; step {total:.1f} ms; floor {floor_both:.1f} ms, "
+          f"its forward GEMM {floor_fwd:.1f} ms, timed without the profiler):")
     for p in PHASES + sorted(set(phases) - set(PHASES)):
-        if p in phases: print(f"    {p[4:]:20s} {phases[p]:8.1f} ms  {phases[p] / total:6.1%}")
+        if p in phases:
+            beside = f"   (floor: forward GEMM alone {floor_fwd:.1f} ms)" if p == "sae.encode" else ""
+            print(f"    {p[4:]:20s} {phases[p]:8.1f} ms  {phases[p] / total:6.1%}{beside}")
     rest = total - sum(phases.values())
     print(f"    {'(between phases)':20s} {rest:8.1f} ms  {rest / total:6.1%}")
     return {p[4:]: phases[p] for p in phases}
+
+
+def print_table(results, adams):
+    "Both sizes in one table: our step, the floor, and the ratios to SAELens (x = SAELens time / ours)."
+    print("\nsummary (median ms per step of 1024 embeddings; x SAELens = SAELens's step time / ours, best SAELens mode):")
+    head = ["size", "ours (fused Adam)", "floor", "ours / floor"] + [f"x SAELens, Adam {x}" for x in adams] + ["x SAELens as shipped"]
+    print("  " + " | ".join(head))
+    for r in results:
+        cells = [f"{r['config']} (d {r['d']}, n {r['n']}, k {r['k']})",
+                 f"{r.get('universetbd[fused]_ms', float('nan')):.1f}", f"{r['floor: forward + weight-gradient GEMMs_ms']:.1f}",
+                 f"{r.get('universetbd[fused]_vs_floor', float('nan')):.2f}x"]
+        cells += [f"{r[f'ratio_vs_best_saelens_adam_{x}']:.2f}x" if f"ratio_vs_best_saelens_adam_{x}" in r else "-" for x in adams]
+        cells.append(f"{r['ratio_as_shipped']:.2f}x" if "ratio_as_shipped" in r else "-")
+        print("  " + " | ".join(cells))
 
 
 def main():
@@ -336,8 +358,8 @@ def main():
                 row = {"config": name, "d": d, "n": n, "k": k, **{f"{m}_ms": med[m] * 1000 for m in med}}
                 for m, o in ours.items():
                     assert o.auxk_loss > 0, f"{m}: the AuxK loss was not computed"
-                    print(f"  {m}: {med[m] / f_both:.2f}x the floor (forward + weight-gradient GEMMs), "
-                          f"{med[m] / f_fwd:.2f}x the forward GEMM alone")
+                    print(f"  {m}: {med[m] * 1000:.1f} ms = {med[m] / f_both:.2f}x the floor (forward + weight-gradient GEMMs, "
+                          f"{f_both * 1000:.1f} ms), {med[m] / f_fwd:.2f}x the forward GEMM alone ({f_fwd * 1000:.1f} ms)")
                     row[f"{m}_vs_floor"] = med[m] / f_both
                 for x in adams:   # like for like: the same Adam implementation on both sides
                     ref, theirs = f"universetbd[{x}]", [m for m in run_modes if m.endswith(f"[{x}]")]
@@ -350,10 +372,11 @@ def main():
                     print(f"  ratio as shipped (ours fused Adam, SAELens trainer's default Adam): {row['ratio_as_shipped']:.2f}x")
                 if a.profile_steps:
                     m = "universetbd[fused]" if "universetbd[fused]" in ours else next(iter(ours))
-                    row["profile_ms"] = print_profile(m, ours[m], a.profile_steps)
+                    row["profile_ms"] = print_profile(m, ours[m], f_fwd * 1000, f_both * 1000, a.profile_steps)
                 results.append(row)
     finally:
         if worker: worker.close()
+    print_table(results, adams)
     print("\nsummary:", json.dumps(results))
 
 

@@ -317,7 +317,7 @@ def _aux_topk(z_pre: torch.Tensor, # (B, n) pre-activations
              ) -> tuple[torch.Tensor, torch.Tensor]:
     "The top `auxk` pre-activations among the dead latents only: (values (B, a), latents (B, a)), a = min(auxk, number dead)."
     cols = dead.nonzero().squeeze(1)
-    v, j = z_pre.index_select(1, cols).topk(min(auxk, len(cols)), dim=-1)
+    v, j = z_pre.index_select(1, cols).topk(min(auxk, len(cols)), dim=-1, sorted=False)   # any order: e_hat is a sum
     return v, cols[j]
 
 def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when `update_stats`)
@@ -364,6 +364,8 @@ def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when 
     return dict(loss=loss, nmse=nm.detach(), auxk_loss=aux.detach(), indices=idx, values=F.relu(v_raw))
 
 # %% ../../nbs/sae/01_topk.ipynb #890cff61
+import weakref
+
 _phase = torch.profiler.record_function   # a named range of the training step, seen by torch.profiler
 
 def _grad_buffer(p: torch.Tensor) -> torch.Tensor:
@@ -371,38 +373,86 @@ def _grad_buffer(p: torch.Tensor) -> torch.Tensor:
     if p.grad is None or p.grad.shape != p.shape or p.grad.stride() != p.stride(): p.grad = torch.zeros_like(p)
     return p.grad
 
+_WORKSPACE = weakref.WeakKeyDictionary()   # per SAE: buffers that the training step reuses from one step to the next
+
+def _workspace(sae: nn.Module, name: str, shape: tuple, like: torch.Tensor) -> torch.Tensor:
+    "A buffer of `shape` (dtype and device of `like`) kept for `sae` between steps; the caller overwrites it."
+    ws = _WORKSPACE.setdefault(sae, {})
+    t = ws.get(name)
+    if t is None or t.shape != shape or t.dtype != like.dtype or t.device != like.device: ws[name] = t = like.new_empty(shape)
+    return t
+
+def _sumsq(t: torch.Tensor) -> torch.Tensor: return torch.linalg.vector_norm(t).square()   # sum of squares, no temporary
+
 def _spmm_into(out: torch.Tensor, S: torch.Tensor, dense: torch.Tensor):
     "`out = S @ dense` for a sparse CSR `S`, written in place on CPU."
     if out.device.type == "cpu": torch.addmm(out, S, dense, beta=0, out=out)
     else: out.copy_(S @ dense)
 
+def _entry_dots(G: torch.Tensor, # (R, d) rows
+                D: torch.Tensor, # (n, d) rows
+                crow: torch.Tensor, # (n + 1,) CSR row pointers: entries grouped by row of D
+                lat: torch.Tensor, # (nnz,) row of D of each entry
+                bag: torch.Tensor, # (nnz,) row of G of each entry
+               ) -> torch.Tensor:
+    "`gv[e] = G[bag[e]] . D[lat[e]]` for every entry: a sampled dense-dense product (SDDMM)."
+    if G.device.type == "cpu":   # vectorised dot products, parallel over the rows of D (int32 indices: the faster kernel)
+        P = _csr(crow.to(torch.int32), bag.to(torch.int32), G.new_zeros(len(bag)), (D.shape[0], G.shape[0]))
+        return torch.sparse.sampled_addmm(P, D, G.t(), beta=0).values()
+    return torch.ops.aten._embedding_bag_per_sample_weights_backward(   # the embedding_bag kernel; offsets unused in sum mode
+        G, D, lat, crow[:-1], bag, 0, -1)
+
+def _topk_rows(z: torch.Tensor, # (B, n) pre-activations
+               k: int, # entries kept per row
+               blocks: int = 8, # c: entries per block
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    "`z.topk(k, dim=-1)` (values largest first, indices); on CPU through the k largest of n/c block maxima."
+    B, n = z.shape
+    if z.device.type != "cpu" or n % blocks or 4 * blocks * k > n: return z.topk(k, dim=-1)
+    s = n // blocks                 # block j = the entries j, j + s, ..., j + (c - 1) s (a vectorised max over c slices)
+    _, top = z.view(B, blocks, s).amax(1).topk(k, dim=-1, sorted=False)
+    cand = (top.unsqueeze(1) + torch.arange(0, n, s, device=z.device).view(1, blocks, 1)).view(B, blocks * k)
+    v, j = z.gather(1, cand).topk(k, dim=-1)
+    return v, cand.gather(1, j)
+
 # %% ../../nbs/sae/01_topk.ipynb #db22749e
+_AUX_DENSE = 8   # the AuxK part runs as dense products over the dead latents while n_dead <= _AUX_DENSE * auxk
+
 def _sparse_backward(sae: TopKSAE, # the model: its four `.grad`s are overwritten
                      xc: torch.Tensor, # (B, d) inputs minus the pre-bias
-                     sel: torch.Tensor, # (B, m) selected latents: the top k, then the AuxK ones
+                     sel: torch.Tensor, # (B, m) selected latents: the top k, then (sparse AuxK) the AuxK ones
                      raw: torch.Tensor, # (B, m) their pre-activations
-                     G: torch.Tensor, # (B or 2B, d) dL/dx_hat (rows 0..B-1), then dL/de_hat (rows B..2B-1)
+                     G: torch.Tensor, # (B or 2B, d) dL/dx_hat (rows 0..B-1), then (sparse AuxK) dL/de_hat (rows B..2B-1)
                      project: bool = False, # also remove from each decoder column's gradient its component along the column
+                     dense_aux: tuple | None = None, # (cols, Za, Dd, Ge): the AuxK part over the dead block, densely
                     ):
     "Every parameter's gradient from the selected entries only (see the equations above)."
     (B, m), n, k, dev = sel.shape, sae.n_latents, sae.cfg.k, sel.device
-    D = sae.decoder.weight.t()                                              # (n, d) W_dec^T, contiguous
+    D, W = sae.decoder.weight.t(), sae.encoder.weight                      # D = W_dec^T (n, d), contiguous
     bag = (torch.arange(B, device=dev)[:, None] + B * (torch.arange(m, device=dev) >= k)).reshape(-1)  # row of G per entry
     flat = sel.reshape(-1)
     order, crow = _by_latent(flat, n)
     lat, bag, z = flat[order], bag[order], F.relu(raw).reshape(-1)[order]  # entries grouped by latent from here on
-    gv = torch.ops.aten._embedding_bag_per_sample_weights_backward(      # gv[e] = G[bag[e]] . D[lat[e]]: each row of D
-        G, D, lat, torch.arange(0, B * m, m, device=dev), bag, 0, -1)     # is read once, for all its entries in a row
+    gv = _entry_dots(G, D, crow, lat, bag)                                 # gv[e] = G[bag[e]] . D[lat[e]]
     gz = gv * (z > 0)                                                      # through the ReLU
-    _spmm_into(_grad_buffer(sae.encoder.weight), _csr(crow, bag % B, gz, (n, B)), xc)
+    g_enc = _grad_buffer(W)
+    _spmm_into(g_enc, _csr(crow, bag % B if m > k else bag, gz, (n, B)), xc)
+    g_lat = _grad_buffer(sae.latent_bias).zero_().index_add_(0, lat, gz)
+    c = torch.zeros(n, dtype=G.dtype, device=dev).index_add_(0, lat, z * gv) if project else None  # g_j . w_j
+    if dense_aux is not None:      # the AuxK latents: dense (B, n_dead) products over the dead block
+        cols, Za, Dd, Ge = dense_aux
+        ga = Ge @ Dd.t()                                                   # dL/de_hat . w_j for every dead j
+        if project: c.index_add_(0, cols, (ga * Za).sum(0))
+        ga.mul_(Za > 0)                                                    # only the selected entries, through the ReLU
+        g_enc.index_add_(0, cols, ga.t() @ xc)
+        g_lat.index_add_(0, cols, ga.sum(0))
     g_dec, S_dec = _grad_buffer(sae.decoder.weight).t(), _csr(crow, bag, z, (n, len(G)))
     if project:                    # g_j . w_j = sum over j's entries of z gv: the projection costs one pass, not three
-        c = torch.zeros(n, dtype=G.dtype, device=dev).index_add_(0, lat, z * gv)
         if dev.type == "cpu": torch.mul(D, -c[:, None], out=g_dec); torch.addmm(g_dec, S_dec, G, out=g_dec)
         else: g_dec.copy_(S_dec @ G).addcmul_(D, c[:, None], value=-1)
     else: _spmm_into(g_dec, S_dec, G)
-    g_lat = _grad_buffer(sae.latent_bias).zero_().index_add_(0, lat, gz)
-    torch.sub(G[:B].sum(0), g_lat @ sae.encoder.weight, out=_grad_buffer(sae.pre_bias))
+    if dense_aux is not None: g_dec.index_add_(0, cols, Za.t() @ Ge)
+    torch.sub(G[:B].sum(0), g_lat @ W, out=_grad_buffer(sae.pre_bias))
 
 # %% ../../nbs/sae/01_topk.ipynb #4291a94d
 @torch.no_grad()
@@ -411,40 +461,55 @@ def sae_grads(sae: TopKSAE, # the model (its dead-latent counter is updated when
               update_stats: bool = True, # update `stats_last_nonzero` (training) or not
               reduce=None, # data-parallel: a sum all-reduce over ranks (`x` is then this rank's slice of the batch)
               project_decoder: bool = False, # remove from each decoder column's gradient its component along the column
+              aux_dense: bool | None = None, # AuxK as dense products over the dead latents (default: when they are few)
              ) -> dict:
     "The loss of `sae_loss` with its gradients written into each parameter's `.grad` (replacing them), without autograd."
-    cfg, k = sae.cfg, sae.cfg.k
+    cfg, k, B = sae.cfg, sae.cfg.k, len(x)
     D, b_pre = sae.decoder.weight.t(), sae.pre_bias
     with _phase("sae.encode"):
         xc = x - b_pre
-        z_pre = torch.addmm(sae.latent_bias, xc, sae.encoder.weight.t())   # (B, n), the one dense product
+        z_pre = torch.addmm(sae.latent_bias, xc, sae.encoder.weight.t(),   # (B, n), the one dense product, into a
+                            out=_workspace(sae, "z_pre", (B, sae.n_latents), x))  # buffer kept between steps (no fresh pages)
     with _phase("sae.topk"):
-        v_raw, idx = z_pre.topk(k, dim=-1)
+        v_raw, idx = _topk_rows(z_pre, k)
         if update_stats: _update_dead_counter(sae, idx, v_raw, reduce)
         dead = sae.dead_mask()
+    use_aux = cfg.use_auxk and bool(dead.any())
+    G = _workspace(sae, "G", (2 * B, x.shape[1]), x)[:2 * B if use_aux else B]   # dL/dx_hat, then dL/de_hat
     with _phase("sae.decode"):
         vx = F.relu(v_raw)
-        diff = F.embedding_bag(idx, D, per_sample_weights=vx, mode="sum") + b_pre - x   # x_hat - x
+        diff = F.embedding_bag(idx, D, per_sample_weights=vx, mode="sum").add_(b_pre).sub_(x)   # x_hat - x
         ss = _sq_dev(x, reduce)
-        nm = diff.pow(2).sum() / ss
-        G = diff * (2 / ss)                                                # dL/dx_hat
-    aux, sel, raw = x.new_zeros(()), idx, v_raw
-    if cfg.use_auxk and bool(dead.any()):
+        nm = _sumsq(diff) / ss
+        torch.mul(diff, 2 / ss, out=G[:B])
+    aux, sel, raw, Gs, dense = x.new_zeros(()), idx, v_raw, G, None
+    if use_aux:
         with _phase("sae.auxk"):
-            a_raw, a_idx = _aux_topk(z_pre, dead, cfg.auxk)
-            ed = F.embedding_bag(a_idx, D, per_sample_weights=F.relu(a_raw), mode="sum") + diff  # e_hat - e, e = x - x_hat
+            cols = dead.nonzero().squeeze(1)
+            zd = z_pre.index_select(1, cols)                               # (B, n_dead): live latents never enter
+            a_raw, a_j = zd.topk(min(cfg.auxk, len(cols)), dim=-1, sorted=False)
+            if aux_dense is None: aux_dense = len(cols) <= _AUX_DENSE * a_j.shape[1]
+            if aux_dense:
+                Za = torch.zeros_like(zd).scatter_(1, a_j, F.relu(a_raw))   # z_aux on the dead block
+                Dd = D.index_select(0, cols)
+                ed = torch.addmm(diff, Za, Dd)                             # e_hat - e, e = x - x_hat
+            else:
+                a_idx = cols[a_j]
+                ed = F.embedding_bag(a_idx, D, per_sample_weights=F.relu(a_raw), mode="sum").add_(diff)
             es = _sq_dev(diff, reduce)                                     # e = -diff: the same squared deviations
-            aux = (ed.pow(2).sum() / es).nan_to_num(0)
-            ge = ed * torch.where(es > 0, 2 * cfg.auxk_coef / es, 0)       # dL/de_hat (0 if e is constant: no finite AuxK loss)
-            sel, raw, G = torch.cat([idx, a_idx], 1), torch.cat([v_raw, a_raw], 1), torch.cat([G, ge])
-    with _phase("sae.backward"): _sparse_backward(sae, xc, sel, raw, G, project_decoder)
+            aux = (_sumsq(ed) / es).nan_to_num(0)
+            torch.mul(ed, torch.where(es > 0, 2 * cfg.auxk_coef / es, 0), out=G[B:])  # dL/de_hat (0 if e is constant)
+            if aux_dense: Gs, dense = G[:B], (cols, Za, Dd, G[B:])
+            else: sel, raw = torch.cat([idx, a_idx], 1), torch.cat([v_raw, a_raw], 1)
+    with _phase("sae.backward"): _sparse_backward(sae, xc, sel, raw, Gs, project_decoder, dense)
     return dict(loss=nm + cfg.auxk_coef * aux, nmse=nm, auxk_loss=aux, indices=idx, values=vx)
 
 # %% ../../nbs/sae/01_topk.ipynb #6e2864a7
 def _clip_grad_norm_(params, max_norm: float) -> torch.Tensor:
     "`nn.utils.clip_grad_norm_`; on CPU it skips the multiplication by 1.0 when the norm is already below `max_norm`."
     params = [p for p in params if p.grad is not None]
-    total = nn.utils.get_total_norm([p.grad for p in params])
+    # each gradient's norm over its contiguous layout (the decoder's is column-major: its transpose is contiguous)
+    total = nn.utils.get_total_norm([p.grad.t() if p.grad.ndim == 2 and p.grad.t().is_contiguous() else p.grad for p in params])
     if total.device.type != "cpu" or total.item() + 1e-6 > max_norm: nn.utils.clip_grads_with_norm_(params, max_norm, total)
     return total
 
@@ -478,7 +543,6 @@ def sae_step(sae: TopKSAE, # the model
     with _phase("sae.optimizer"): opt.step()
     with _phase("sae.renormalise"): sae.normalize_decoder_()
     return {"loss": out["loss"].item(), "nmse": out["nmse"].item(), "auxk_loss": out["auxk_loss"].item()}
-
 
 # %% ../../nbs/sae/01_topk.ipynb #f519f2d8
 def make_optimizer(sae: TopKSAE, # the model to optimise
