@@ -4,11 +4,12 @@ Codes: `--codes codes.npz --sae DIR` (for example the cache of feature_cards_ben
 which holds the codes of the 29,627 shared arXiv abstracts), or by default a stand-in of the same shape built
 here in about a minute: a top-k SAE (n = 3072, k = 32) trained on the 3,000 shipped arXiv-sample vectors
 (all-MiniLM-L6-v2), which then encodes 29,627 noisy copies of those vectors (each a sample vector plus
-Gaussian noise of norm 0.3, renormalised). The two sides run in alternating rounds; figures are medians.
-The profile times each phase of `feature_stats` alone: the codes as CSR (and grouped by feature), the
-per-feature orderings and samples (`_block_stats`), the co-occurrence matrix C = B^T B with each feature's most
-co-occurring others (dense row blocks of C counted with one bincount each; the baseline uses the sparse
-product), the decoder neighbours.
+Gaussian noise of norm 0.3, renormalised). The two sides run in alternating rounds; figures are medians, the profile's too.
+The profile times each phase of `feature_stats` alone: the content fingerprint of codes, decoder and config (the
+cache key), the entries grouped by feature (one sort of integer keys straight from the (N, k) codes), the
+zero-document samples and the per-feature orderings, samples and histograms, the co-occurrence matrix C = B^T B with
+each feature's most co-occurring others (dense row blocks of C counted with one bincount each; the baseline uses the
+sparse product), the decoder neighbours.
 
     python benchmarks/feature_stats_speed.py [--rounds 3] [--codes codes.npz --sae DIR] [--threads 2]
 """
@@ -49,14 +50,13 @@ def profile(codes, W):
     from universetbd.features import stats as S
     cfg = S.FeatureStatsConfig()
     out, t = {}, time.perf_counter
-    t0 = t(); idx, val, n = S.codes_arrays(codes); S._fingerprint(idx, val, W, cfg); out["fingerprint"] = t() - t0
-    t0 = t(); A = S.codes_csr((idx, val, n)); Ac = A.tocsc(); out["codes as CSR, CSC"] = t() - t0
-    N = A.shape[0]
+    t0 = t(); idx, val, n = S.codes_arrays(codes); S._fingerprint(idx, val, W, cfg); out["fingerprint (cache key)"] = t() - t0
+    t0 = t(); docs, acts, feats, starts, counts, sums, P = S._grouped_codes(idx, val, n); out["entries by feature (one sort)"] = t() - t0
     t0 = t()
-    feats = np.repeat(np.arange(n, dtype=np.int32), np.diff(Ac.indptr))
-    S._block_stats(Ac.indices, feats, Ac.data, 0, n, n, cfg, S._zero_candidates(N, n, cfg.n_zero, np.random.default_rng(0)))
-    out["per-feature orderings, samples"] = t() - t0
-    t0 = t(); S._cooc_blocks(A, cfg.n_related); out["co-occurrence, most co-occurring"] = t() - t0
+    zero = S._zero_pick_codes(S._zero_candidates(len(idx), n, cfg.n_zero, np.random.default_rng(cfg.seed)), P, cfg.n_zero)
+    out["zero-document samples"] = t() - t0
+    t0 = t(); S._sorted_stats(docs, acts, feats, starts, counts, sums, zero, cfg); out["per-feature orderings, samples"] = t() - t0
+    t0 = t(); S._cooc_codes(P, docs, counts, cfg.n_related); out["co-occurrence, most co-occurring"] = t() - t0
     t0 = t(); S.decoder_neighbours(W, cfg.n_related, cfg.chunk); out["decoder neighbours"] = t() - t0
     return out
 
@@ -92,9 +92,10 @@ def main():
     mo, mb = statistics.median(ours), statistics.median(base)
     print(f"feature_stats {mo:.2f} s (min {min(ours):.2f}), careful NumPy baseline {mb:.2f} s (min {min(base):.2f}) "
           f"-> x{mb / mo:.2f}; load average now {os.getloadavg()[0]:.1f}")
-    prof = profile(codes, W)
+    runs = [profile(codes, W) for _ in range(a.rounds)]
+    prof = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     tot = sum(prof.values())
-    print("profile of feature_stats (each phase alone):")
+    print(f"profile of feature_stats (each phase alone, medians of {a.rounds} runs):")
     for name, s in prof.items(): print(f"  {name:32s} {s:7.3f} s  {s / tot:6.1%}")
 
 

@@ -5,6 +5,8 @@
 # %% ../../nbs/features/01_stats.ipynb #29330cfe
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -158,6 +160,43 @@ def _by_feature(A: sp.csr_matrix):
     rows = np.repeat(np.arange(A.shape[0], dtype=np.int32), np.diff(A.indptr))
     return _by_feature_entries(rows, A.indices, A.data, 0, A.shape[1])
 
+def _grouped_codes(idx, # (N, k) features of each document (int32, checked by `codes_arrays`)
+                   val, # (N, k) their activations (float32); entries <= 0 (ReLU zeros inside the top-k) are dropped
+                   n: int, # number of features
+                   key_bits: int = 63, # bits the one-sort key may use (a test lowers it to take the fallback)
+                  ):
+    """The positive entries of top-k codes straight from the `(N, k)` arrays, sorted by (feature, decreasing
+    activation, document) with one sort, as `_by_feature` sorts a CSR matrix: `(docs, acts, feats, starts, counts,
+    sums, P)`, where `sums` are each feature's activation sums in document order (as `_block_stats` adds them) and
+    `P` the features of each document, `(N, k)`, with `n` in place of the dropped entries."""
+    N, k = idx.shape
+    pos = val > 0
+    every = bool(pos.all())
+    ff, aa = (idx.reshape(-1), val.reshape(-1)) if every else (idx[pos], val[pos])
+    counts = np.bincount(ff, minlength=n)
+    sums = np.bincount(ff, weights=aa, minlength=n)   # each feature's entries in document order
+    db, fb = max(int(N - 1).bit_length(), 1), max(int(n - 1).bit_length(), 1)
+    if fb + 31 + db <= key_bits:
+        # one int64 key per entry: feature, decreasing activation (the bits of a float32 > 0 grow with its value),
+        # document. The keys are distinct, so the plain (not stable, SIMD) sort of the keys themselves gives the
+        # order, and the sorted keys hold the entries: nothing is gathered through a permutation
+        key = ff.astype(np.int64); key <<= 31
+        key |= 0x7FFFFFFF - aa.view(np.int32)
+        key <<= db
+        if every: key.reshape(N, k)[...] |= np.arange(N, dtype=np.int64)[:, None]
+        else: key |= np.repeat(np.arange(N, dtype=np.int64), pos.sum(1))
+        key.sort()
+        docs = (key & ((1 << db) - 1)).astype(np.int32)
+        key >>= db
+        acts = (0x7FFFFFFF - (key & 0x7FFFFFFF)).astype(np.int32).view(np.float32)
+        feats = (key >> 31).astype(np.int32)
+    else:   # too many documents and features for one key: the stable sort of (feature, activation) in document order
+        rows = np.repeat(np.arange(N, dtype=np.int32), k) if every else np.nonzero(pos)[0].astype(np.int32)
+        docs, acts, feats, _, _ = _by_feature_entries(rows, ff, aa, 0, n)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    P = idx if every else np.where(pos, idx, n).astype(np.int32)
+    return docs, acts, feats, starts, counts, sums, P
+
 def _ranked_take(docs, acts, starts, counts, pos):
     "Gather entries at rank `pos` (n, m) of each feature's run; -1/0 where the rank does not exist."
     ok = (pos >= 0) & (pos < counts[:, None])
@@ -177,7 +216,6 @@ def _zero_pick(cand, # candidates of features f0.. (rows of `_zero_candidates`)
                n, f0, n_zero):
     "The first `n_zero` distinct candidates where each feature is zero (-1 padded)."
     nf = len(cand)
-    out = np.full((nf, n_zero), -1, np.int32)
     N = max(int(rows.max()) + 1 if len(rows) else 0, int(cand.max()) + 1 if cand.size else 0)
     active = (np.asarray(feats, np.int64) - f0) * N + rows   # sorted already when the entries come in CSC order
     if len(active) > 1 and not (active[1:] >= active[:-1]).all(): active = np.sort(active)
@@ -185,6 +223,27 @@ def _zero_pick(cand, # candidates of features f0.. (rows of `_zero_candidates`)
     pos = np.searchsorted(active, keys)
     is_active = ((pos < len(active)) & (active[np.minimum(pos, len(active) - 1)] == keys) if len(active)
                  else np.zeros(keys.shape, bool))   # no active entry in these features
+    return _first_zeros(cand, is_active, n_zero)
+
+def _zero_pick_codes(cand, # candidates of all features (`_zero_candidates`)
+                     P, # (N, k) features of each document (`_grouped_codes`)
+                     n_zero: int,
+                     chunk: int = 2**22, # candidate entries (feature, candidate, slot) compared at a time
+                    ):
+    "As `_zero_pick`, from the codes themselves: a candidate document is active where its k features list the feature."
+    n, c = cand.shape
+    P = P.astype(np.int16) if n < 2**15 else P   # n (the padding) fits too; half the bytes to gather
+    is_active = np.empty(cand.shape, bool)
+    step = max(1, chunk // max(c * P.shape[1], 1))
+    for f0 in range(0, n, step):
+        f = np.arange(f0, min(n, f0 + step), dtype=P.dtype)
+        is_active[f0:f0 + len(f)] = (np.take(P, cand[f0:f0 + len(f)], axis=0) == f[:, None, None]).any(2)
+    return _first_zeros(cand, is_active, n_zero)
+
+def _first_zeros(cand, is_active, n_zero):
+    "The first `n_zero` distinct candidates of each row that are not active (-1 padded)."
+    nf = len(cand)
+    out = np.full((nf, n_zero), -1, np.int32)
     o = np.argsort(cand, axis=1, kind="stable")
     sc = np.take_along_axis(cand, o, 1)
     dup_sorted = np.concatenate([np.zeros((nf, 1), bool), sc[:, 1:] == sc[:, :-1]], 1)
@@ -239,51 +298,80 @@ def cooccurrence(A: sp.csr_matrix, # codes as CSR (N, n)
 
 def _cooc_blocks(A: sp.csr_matrix, # codes as CSR (N, n), at most k entries per row
                  m: int, # most co-occurring features kept per feature (0: none)
-                 block_cells: int = 2**21, # cells of the dense block of C counted at a time (16 MB of int64)
-                 block_keys: int = 2**24, # (document, feature) pairs counted at a time (64 MB of int32), unless one feature has more
+                 **kwargs, # block sizes of `_cooc_codes`
                 ):
-    """`C = B^T B` as CSR (sorted indices, int32) and, for m > 0, each feature's `m` most co-occurring others by
-    Jaccard index, both from dense row blocks of C: a block of features counts, for each document it is active
-    in, all that document's features with one `bincount` whose counts stay in cache. Top-k codes touch k of n
-    features per document, so C is far denser than B (56% non-zero for the abstracts at n = 3072, k = 32)."""
+    "`_cooc_codes` of codes given as a CSR matrix."
     N, n = A.shape
-    Ac = A.tocsc()   # each feature's documents, in increasing order
+    Ac = A.tocsc()   # each feature's documents
     lens = np.diff(A.indptr); k = int(lens.max()) if N else 0
     if (lens == k).all(): P = A.indices.reshape(N, k).astype(np.int32, copy=False)
     else:   # rows with zero activations inside the top-k: pad with the column n, dropped below
         P = np.full((N, k), n, np.int32)
         P[np.repeat(np.arange(N), lens), np.arange(A.nnz) - np.repeat(A.indptr[:-1], lens)] = A.indices
-    d = np.diff(Ac.indptr).astype(np.float32)
+    return _cooc_codes(P, Ac.indices, np.diff(Ac.indptr), m, **kwargs)
+
+def _cooc_codes(P, # (N, k) features of each document, n where an entry is dropped (`_grouped_codes`)
+                docs, # the documents of each feature's entries, grouped by feature (any order inside a feature)
+                counts, # (n,) entries of each feature
+                m: int, # most co-occurring features kept per feature (0: none)
+                block_cells: int = 2**17, # cells of the dense block of C counted at a time (1 MB of int64)
+                block_keys: int = 2**23, # (document, feature) pairs counted at a time (64 MB of int64), unless one feature has more
+               ):
+    """`C = B^T B` as CSR (sorted indices, int32) and, for m > 0, each feature's `m` most co-occurring others by
+    Jaccard index, both from dense row blocks of C: a block of features counts, for each document it is active
+    in, all that document's features with one `bincount` whose counts stay in cache. Top-k codes touch k of n
+    features per document, so C is far denser than B (56% non-zero for the abstracts at n = 3072, k = 32).
+    The blocks are small and reuse the same buffers, so the pairs and counts stay in cache and their memory is
+    touched once. Raises `InputError` if a document lists a feature twice (its diagonal count would exceed its
+    entries)."""
+    N, k = P.shape; n = len(counts)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    Pg = P.astype(np.uint16 if n < 2**16 else np.int64)   # gathered small, widened to int64 keys by the addition
     w, bs = n + 1, max(1, block_cells // (n + 1))
+    row_key = np.repeat(np.arange(n, dtype=np.int64) * w, counts)   # each entry's row in a block of C, times w
+    col = np.tile(np.arange(n, dtype=np.int32), min(bs, n))   # column of each cell of a block
+    d = np.maximum(counts, 1).astype(np.float32)   # active counts (1 for dead features, whose counts are all 0)
+    exact = N < 2**24   # every count is exact in float32
+    bounds, a0 = [], 0
+    while a0 < n:   # blocks of at most bs features holding at most block_keys pairs (a single feature may hold more)
+        a1 = max(a0 + 1, min(a0 + bs, int(np.searchsorted(indptr, indptr[a0] + block_keys // max(k, 1), "right")) - 1))
+        bounds.append((a0, a1)); a0 = a1
+    keys_buf = np.empty(max((indptr[a1] - indptr[a0] for a0, a1 in bounds), default=0) * k, np.int64)
+    c_buf = np.empty((min(bs, n), n), np.float32); den_buf = np.empty_like(c_buf)
     ind, dat, nnz = [], [], []
     top = (np.full((n, m), -1, np.int32), np.zeros((n, m), np.float32))
-    a0 = 0
-    while a0 < n:   # blocks of at most bs features holding at most block_keys pairs (a single feature may hold more)
-        a1 = max(a0 + 1, min(a0 + bs, int(np.searchsorted(Ac.indptr, Ac.indptr[a0] + block_keys // max(k, 1), "right")) - 1))
-        e0, e1 = Ac.indptr[a0], Ac.indptr[a1]
-        keys = np.take(P, Ac.indices[e0:e1], axis=0)   # the features of each document of each feature of the block
-        keys += np.repeat(np.arange(a1 - a0, dtype=np.int32) * w, np.diff(Ac.indptr[a0:a1 + 1]))[:, None]
-        cnt = np.ascontiguousarray(np.bincount(keys.ravel(), minlength=(a1 - a0) * w).reshape(a1 - a0, w)[:, :n], np.int32)
-        p = np.flatnonzero(cnt)
-        nnz.append(np.diff(np.searchsorted(p, np.arange(a1 - a0 + 1) * n))); ind.append((p % n).astype(np.int32))
-        dat.append(cnt.ravel()[p])
-        if m: _jaccard_top(cnt, d, a0, m, top)
-        a0 = a1
+    for a0, a1 in bounds:
+        e0, e1, nb = indptr[a0], indptr[a1], a1 - a0
+        keys = keys_buf[:(e1 - e0) * k].reshape(e1 - e0, k)   # the features of each document of each feature of the block
+        np.add(np.take(Pg, docs[e0:e1], axis=0), (row_key[e0:e1] - a0 * w)[:, None], out=keys)
+        cnt = np.bincount(keys.reshape(-1), minlength=nb * w).reshape(nb, w)[:, :n]   # column n: dropped entries
+        r = np.arange(nb)
+        if not np.array_equal(cnt[r, a0 + r], counts[a0:a1]):
+            raise InputError("a document lists the same feature twice in its codes: top-k indices must be distinct")
+        c = c_buf[:nb]; np.copyto(c, cnt, casting="same_kind")
+        p = np.flatnonzero(c.reshape(-1) != 0)   # the non-zero cells, from a mask: no branch per cell
+        nnz.append(np.diff(np.searchsorted(p, np.arange(nb + 1) * n))); ind.append(np.take(col, p))
+        dat.append(np.take((c if exact else np.ascontiguousarray(cnt)).reshape(-1), p).astype(np.int32))
+        if m: _jaccard_top(c, d, a0, m, top, den_buf[:nb])
     C = sp.csr_matrix((np.concatenate(dat) if dat else np.zeros(0, np.int32),
                        np.concatenate(ind) if ind else np.zeros(0, np.int32),
                        np.concatenate([[0], np.cumsum(np.concatenate(nnz) if nnz else [])]).astype(np.int64)), shape=(n, n))
     C.has_sorted_indices = True
     return C, top
 
-def _jaccard_top(cnt, # dense co-occurrence counts of features a0.. (rows) with all features (columns)
-                 d, # active counts of all features (float32)
+def _jaccard_top(c, # dense co-occurrence counts of features a0.. (rows) with all features (columns), float32; overwritten
+                 d, # active counts of all features, at least 1 (float32)
                  a0: int, m: int,
                  top, # (indices, values) arrays (n, m) to fill
+                 den=None, # a float32 buffer of c's shape for the denominators, if any
                 ):
-    "Fill rows a0.. of `top` with the m largest positive Jaccard indices C_ij / (C_ii + C_jj - C_ij), i != j."
+    """Fill rows a0.. of `top` with the m largest positive Jaccard indices C_ij / (C_ii + C_jj - C_ij), i != j.
+    The counts are exact integers, so float32 gives the correctly rounded quotient; where C_ij > 0 the denominator
+    is at least 1, and where C_ij = 0 (dead features counted as 1) the index is 0 either way."""
     import torch
-    c = cnt.astype(np.float32); r = np.arange(len(c))
-    J = c / np.maximum(d[a0:a0 + len(c), None] + d[None, :] - c, 1)   # exact integers: float32 is correctly rounded
+    r = np.arange(len(c))
+    den = np.add(d[a0:a0 + len(c), None], d[None, :], out=den); den -= c
+    J = np.divide(c, den, out=c)
     J[r, a0 + r] = 0   # not its own partner
     mm = min(m, J.shape[1])
     v, j = torch.from_numpy(J).topk(mm, dim=1)
@@ -333,21 +421,36 @@ def feature_stats(codes, # `SparseCodes`-like or `(indices, values, n_latents)` 
     cfg = (config or FeatureStatsConfig()).replace(**kwargs)
     idx, val, n = codes_arrays(codes)
     W = decoder_matrix(W_dec, n)
-    fp = _fingerprint(idx, val, W, cfg)
+    fp = None if cache_dir is None else _fingerprint(idx, val, W, cfg)   # the cache key, needed first only with a cache
     if (old := _cached_stats(cache_dir, fp)) is not None: return old
-    A = codes_csr((idx, val, n))
-    N = A.shape[0]
-    Ac = A.tocsc()   # entries grouped by feature, documents increasing: the orderings below sort fast from here
-    feats = np.repeat(np.arange(n, dtype=np.int32), np.diff(Ac.indptr))
-    rng = np.random.default_rng(cfg.seed)
-    part = _block_stats(Ac.indices, feats, Ac.data, 0, n, n, cfg, _zero_candidates(N, n, cfg.n_zero, rng))
-    short = _zero_short(part["zero_docs"], part["n_active"], N)
-    for f in short:   # features active almost everywhere (rare, so a loop is fine)
-        _zero_fill(part["zero_docs"], f, Ac.indices[Ac.indptr[f]:Ac.indptr[f + 1]], N, cfg.n_zero, rng)
-    C, top = _cooc_blocks(A, cfg.n_related)
-    st = _assemble_stats(N, part, C, W, cfg, fp, cooc_top=top)
+    with _beside() as beside:   # the decoder neighbours (torch) and the fingerprint run beside the statistics of the codes
+        neighbours = beside(decoder_neighbours, W, cfg.n_related, cfg.chunk)
+        fingerprint_ = beside(_fingerprint, idx, val, W, cfg) if fp is None else (lambda: fp)
+        N = idx.shape[0]
+        docs, acts, feats, starts, counts, sums, P = _grouped_codes(idx, val, n)   # one sort, no sparse matrix
+        rng = np.random.default_rng(cfg.seed)
+        cand = _zero_candidates(N, n, cfg.n_zero, rng)
+        zero = np.full((n, cfg.n_zero), -1, np.int32) if cand is None else _zero_pick_codes(cand, P, cfg.n_zero)
+        part = _sorted_stats(docs, acts, feats, starts, counts, sums, zero, cfg)
+        for f in _zero_short(zero, counts, N):   # features active almost everywhere (rare, so a loop is fine)
+            _zero_fill(zero, f, docs[starts[f]:starts[f] + counts[f]], N, cfg.n_zero, rng)
+        C, top = _cooc_codes(P, docs, counts, cfg.n_related)
+        st = _assemble_stats(N, part, C, W, cfg, fingerprint_(), cooc_top=top, neighbours=neighbours())
     if cache_dir is not None: st.save(cache_dir)
     return st
+
+@contextlib.contextmanager
+def _beside():
+    """`beside(f, *args)` starts `f(*args)` in a second thread when torch may use more than one CPU thread (else it
+    runs at once), and returns a function giving its result. NumPy, torch and hashlib release the GIL while they
+    compute, so the second thread runs while this one works; the results do not depend on it."""
+    import torch
+    if torch.get_num_threads() < 2:
+        def now(f, *args):
+            out = f(*args); return lambda: out
+        yield now; return
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        yield lambda f, *args: pool.submit(f, *args).result
 
 def _cached_stats(cache_dir, fp):
     "The statistics saved in `cache_dir` if their fingerprint is `fp`, else None."
@@ -368,31 +471,41 @@ def _block_stats(rows, # document of each active entry (a feature's entries in i
     "Every statistic of features f0..f1-1 that needs their entries; the whole matrix is one block, a sharded corpus many."
     nb = f1 - f0
     docs, sacts, sfeats, starts, counts = _by_feature_entries(rows, feats, acts, f0, f1)
-    nz = counts > 0
-    max_act = np.zeros(nb, np.float32); max_act[nz] = sacts[starts[nz]]
     sums = np.bincount(feats - f0, weights=acts, minlength=nb)   # in document order, whatever the blocks
+    zero = (np.full((nb, cfg.n_zero), -1, np.int32) if cand is None
+            else _zero_pick(cand[f0:f1], rows, feats, n, f0, cfg.n_zero))
+    return _sorted_stats(docs, sacts, sfeats - f0, starts, counts, sums, zero, cfg)
+
+def _sorted_stats(docs, acts, feats, # entries sorted by (feature, decreasing activation, document); feats from 0
+                  starts, counts, # each feature's run in those arrays
+                  sums, # each feature's sum of activations (in document order)
+                  zero, # its zero documents (`_zero_pick`)
+                  cfg: FeatureStatsConfig) -> dict:
+    "The per-feature statistics of `FeatureStats` from the entries sorted by feature (`_by_feature_entries`, `_grouped_codes`)."
+    nb = len(counts)
+    nz = counts > 0
+    max_act = np.zeros(nb, np.float32); max_act[nz] = acts[starts[nz]]
     mean_act = np.where(nz, sums / np.maximum(counts, 1), 0).astype(np.float32)
     # histogram of positive activations on [0, max] per feature
     B = cfg.n_bins
-    b = np.minimum((sacts / np.maximum(max_act[sfeats - f0], 1e-30) * B).astype(np.int64), B - 1)
-    hist = np.bincount((sfeats - f0).astype(np.int64) * B + b, minlength=nb * B).reshape(nb, B).astype(np.int32)
-    top_docs, top_acts = _ranked_take(docs, sacts, starts, counts, np.broadcast_to(np.arange(cfg.n_top), (nb, cfg.n_top)))
+    b = np.minimum((acts / np.maximum(max_act[feats], 1e-30) * B).astype(np.int64), B - 1)
+    hist = np.bincount(feats.astype(np.int64) * B + b, minlength=nb * B).reshape(nb, B).astype(np.int32)
+    top_docs, top_acts = _ranked_take(docs, acts, starts, counts, np.broadcast_to(np.arange(cfg.n_top), (nb, cfg.n_top)))
     Q, S = cfg.n_quantiles, cfg.per_quantile
     frac = ((np.arange(Q)[:, None] + (np.arange(S)[None, :] + 0.5) / S) / Q).ravel()
     pos = np.floor(counts[:, None] * frac[None, :]).astype(np.int64)
     pos[:, 1:][pos[:, 1:] == pos[:, :-1]] = -1  # small features: no repeated documents
-    qd, qa = _ranked_take(docs, sacts, starts, counts, pos)
-    zero = (np.full((nb, cfg.n_zero), -1, np.int32) if cand is None
-            else _zero_pick(cand[f0:f1], rows, feats, n, f0, cfg.n_zero))
+    qd, qa = _ranked_take(docs, acts, starts, counts, pos)
     return dict(n_active=counts.astype(np.int32), mean_act=mean_act, max_act=max_act, hist=hist, top_docs=top_docs,
                 top_acts=top_acts, quantile_docs=qd.reshape(nb, Q, S), quantile_acts=qa.reshape(nb, Q, S), zero_docs=zero)
 
 def _assemble_stats(N, part, C, W, cfg, fp,
-                    cooc_top=None, # (cooc_top, cooc_jaccard) if already ranked (`_cooc_blocks`), else ranked from C
+                    cooc_top=None, # (cooc_top, cooc_jaccard) if already ranked (`_cooc_codes`), else ranked from C
+                    neighbours=None, # `decoder_neighbours(W, ...)` if already computed, else computed here
                    ) -> FeatureStats:
     "`FeatureStats` from the per-feature arrays of `_block_stats` (all features), the co-occurrences and the decoder."
     ct, cj = cooc_top if cooc_top is not None else _cooc_top(C, cfg.n_related)
-    sim, simc, dis, disc = decoder_neighbours(W, cfg.n_related, cfg.chunk)
+    sim, simc, dis, disc = neighbours if neighbours is not None else decoder_neighbours(W, cfg.n_related, cfg.chunk)
     return FeatureStats(n_docs=N, density=(part["n_active"] / max(N, 1)).astype(np.float32), cooc=C, cooc_top=ct,
                         cooc_jaccard=cj, similar=sim, similar_cos=simc, dissimilar=dis, dissimilar_cos=disc,
                         config=cfg, fingerprint=fp, **part)
