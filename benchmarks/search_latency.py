@@ -1,25 +1,29 @@
-"""Steered-query latency of the exact search, against faiss IndexFlatIP in the same run; HNSW recall@10.
+"""Single-query and steered-query latency of the exact search, against faiss IndexFlatIP in the same run; batches; HNSW recall@10.
 
 For each size (1k, 3k and 100k x 384 and 420k x 1536 random unit vectors by default) it times, per single
-query: the SAE steering step (edit the query's code, decode the columns it uses; the code of a query is
-computed once, as `SteeringSearch` caches it, and that encoding is timed on its own), the exact top-10
-(`ExactIndex`), the steered query (steering step + exact top-10), and faiss `IndexFlatIP.search` on the same
-vectors and queries (the baseline); the ratios exact / faiss and steered / faiss are the figures to compare
-with the 1.0x and 1.2x targets. The run sets OMP_WAIT_POLICY=PASSIVE unless it is set (see
-benchmarks/sae_train_speed.py for why). Batched queries (32 at once) are timed too. Then an HNSW index
-(`ANNIndex`, faiss IndexHNSWFlat, M=32, efConstruction=200) is built on the smaller set and its
-recall@10 against exact search and speed-up are reported for several efSearch values.
-`ExactIndex(dtype="float16")` (float16 scan, exact float32 re-rank of the top candidates) is timed
-too, with its own ratio to faiss and its agreement with the float32 top-10.
+query: the SAE steering step (`QueryCode.vector`: edit the query's code, decode the columns the edits touch; the
+code of a query is computed once, as `SteeringSearch` caches it, and that encoding is timed on its own; the public
+`steer_sae`, torch in and out, is timed for reference, apart from the others: torch's thread pool stays awake after
+its kernels and slowed every call timed after it, faiss's included, by 20-50% at 1k x 384), the exact top-10 (`ExactIndex.search` with one (d,) vector),
+the steered query (steering step + exact top-10, what a slider move costs), and faiss `IndexFlatIP.search` on the
+same vectors and queries (the baseline). These are timed in turn, call after call (medians of at least 2,000 calls
+each on the small sizes), so that all see the same load; the ratios exact / faiss and steered / faiss are the
+figures to compare with the 1.0x and 1.2x targets. It checks that the top-10s equal faiss's (equal scores in any
+order) and prints the largest score difference. The run sets OMP_WAIT_POLICY=PASSIVE unless it is set (see
+benchmarks/sae_train_speed.py for why). Batches (one `search(Q)` call with Q of shape (32, d) and (256, d)) are
+timed against faiss's batch search. Then an HNSW index (`ANNIndex`, faiss IndexHNSWFlat, M=32, efConstruction=200)
+is built on the smaller set and its recall@10 against exact search and speed-up are reported for several efSearch
+values. `ExactIndex(dtype="float16")` (float16 scan, exact float32 re-rank of the top candidates) is timed too, with
+its own ratio to faiss and its agreement with the float32 top-10. A summary table closes the run.
 
-`--real sample,2k` repeats the exact/faiss/float16 timing and the HNSW recall on REAL embeddings
-(all-MiniLM-L6-v2, 384-d): `sample` = the 3,000 shipped arXiv-sample vectors, `2k` = the shared
+`--real sample,2k` repeats the exact/faiss/steered/float16 timing, a batch of the 200 queries and the HNSW recall
+on REAL embeddings (all-MiniLM-L6-v2, 384-d): `sample` = the 3,000 shipped arXiv-sample vectors, `2k` = the shared
 arxiv_abstracts_2k.parquet and `full` = the 29,627 shared abstracts (both embedded with `embed_corpus`,
 cached; the full file takes ~20 min on 2 cores the first time). 200 documents are held out as
 queries (their own vectors), the index holds the rest.
 
-    python benchmarks/search_latency.py [--sizes 100000x384,420000x1536] [--device cpu] [--ann-size 100000x384]
-                                        [--real sample,2k]
+    python benchmarks/search_latency.py [--sizes 1000x384,3000x384,100000x384] [--device cpu] [--ann-size 100000x384]
+                                        [--real sample,2k] [--reps 15]
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ import torch
 from universetbd.core import get_device
 from universetbd.sae.topk import TopKSAE, TopKSAEConfig
 from universetbd.search.index import ANNIndex, ExactIndex, ann_recall
-from universetbd.search.steering import steer_sae
+from universetbd.search.steering import QueryCode, steer_sae
 
 
 def unit(rng, n, d):
@@ -55,57 +59,106 @@ def timeit(fn, reps):
     return statistics.median(ts)
 
 
+def fmt(ms: float) -> str:
+    "A duration given in milliseconds, in us below 1 ms."
+    return f"{1e3 * ms:.1f} us" if ms < 1 else f"{ms:.2f} ms"
+
+
+def interleaved(fns: dict, reps: int) -> dict:
+    """Median seconds per call of each function, the calls taken in turn (order reversed every other round), so that all
+    see the same load: on shared cores the load changes within seconds and would skew one-after-the-other timings."""
+    names = list(fns)
+    for f in fns.values(): f()   # warm-up
+    ts = {k: [] for k in names}
+    for r in range(reps):
+        for k in (names if r % 2 == 0 else names[::-1]):
+            t = time.perf_counter(); fns[k](); ts[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in ts.items()}
+
+
+def reps_for(n, d, reps):
+    "More repetitions for small corpora (a call takes microseconds there, and the median needs many)."
+    return max(reps, 2000) if n * d <= 4_000_000 else reps
+
+
+def same_results(idx, fi, Q, k=10):
+    """(queries whose top-k equals faiss's with one call per query (the single-query path), the same with all queries
+    in one call (the batch path), the largest score difference). Equal: the same ids, in the same order except where
+    the two scores differ by at most 1e-6 (equal or float-close scores, which faiss orders its own way)."""
+    s_f, i_f = fi.search(Q, k)
+    def same(s_e, i_e):
+        return int(sum(set(x.tolist()) == set(y.tolist()) and all(a == b or abs(u - v) <= 1e-6 for a, b, u, v in zip(x, y, su, sv))
+                       for x, y, su, sv in zip(i_e, i_f, s_e, s_f)))
+    single = [idx.search(q, k) for q in Q]
+    s1, i1 = np.concatenate([r[0] for r in single]), np.concatenate([r[1] for r in single])
+    sb, ib = idx.search(Q, k)
+    return same(s1, i1), same(sb, ib), float(max(np.abs(s1 - s_f).max(), np.abs(sb - s_f).max()))
+
+
 def bench_size(n, d, dev, reps, rng):
     X = unit(rng, n, d)
-    Q = unit(rng, max(reps, 32), d)
+    Q = unit(rng, 256, d)
     n_lat, k = (9216, 64) if d >= 1024 else (3072, 32)
     sae = TopKSAE(TopKSAEConfig(d_in=d, n_latents=n_lat, k=k, auxk=2 * k)).to(dev).eval()
     idx = ExactIndex(X, device=dev)
     qi = iter(range(10**9))
+    nq = len(Q)
+    reps1 = reps_for(n, d, reps)
 
     Qt = torch.from_numpy(Q).to(dev)
-    codes = [sae.encode_topk(Qt[j:j + 1]) for j in range(len(Q))]   # a query is encoded once (SteeringSearch caches it)
+    codes = [sae.encode_topk(Qt[j:j + 1]) for j in range(nq)]   # a query is encoded once (SteeringSearch caches it)
+    qcodes = [QueryCode(sae, c) for c in codes]                  # ... as a QueryCode, which each slider move re-decodes
+    edits = [[(int(c[1][0, 0]), "scale", 0.0), (7, "set", 1.0)] for c in codes]   # drop the top feature, set another
 
-    def steered():   # a slider move: edit the query's code, decode its columns, search
-        j = next(qi) % len(Q)
-        v, i = codes[j]
-        e2, _ = steer_sae(sae, Qt[j:j + 1], [(int(i[0, 0]), "scale", 0.0), (7, "set", 1.0)], code=codes[j])
-        return idx.search(e2.cpu().numpy() if dev.type != "cpu" else e2.numpy(), 10)
+    def steered():   # a slider move: edit the query's code, decode its columns, search (what SteeringSearch runs)
+        j = next(qi) % nq
+        return idx.search(qcodes[j].vector(edits[j]), 10)
 
     def steer_only():
-        j = next(qi) % len(Q)
-        with torch.no_grad(): e2, _ = steer_sae(sae, Qt[j:j + 1], [(7, "set", 1.0)], code=codes[j])
+        j = next(qi) % nq
+        qcodes[j].vector(edits[j])
+
+    def steer_sae_only():   # the public function (torch in and out, with the dense code), for reference
+        j = next(qi) % nq
+        steer_sae(sae, Qt[j:j + 1], edits[j], code=codes[j])
         if dev.type == "cuda": torch.cuda.synchronize()
 
     def encode_only():   # a new query's SAE code (once per query)
-        j = next(qi) % len(Q)
-        sae.encode_topk(Qt[j:j + 1])
+        j = next(qi) % nq
+        QueryCode(sae, sae.encode_topk(Qt[j:j + 1]))
         if dev.type == "cuda": torch.cuda.synchronize()
 
-    t_steer = timeit(steer_only, reps)
-    t_encode = timeit(encode_only, reps)
-    t_exact1 = timeit(lambda: idx.search(Q[next(qi) % len(Q)], 10), reps)
-    t_total = timeit(steered, reps)
-    t_exact32 = timeit(lambda: idx.search(Q[:32], 10), max(3, reps // 4))
-    idx16 = ExactIndex(X, device=dev, dtype="float16")
-    t_16 = timeit(lambda: idx16.search(Q[next(qi) % len(Q)], 10), reps)
-    same16 = ann_recall(idx16.search(Q[:32], 10)[1], idx.search(Q[:32], 10)[1])
-    del idx16
-    out = {"fp16_ms": 1e3 * t_16, "fp16_same_top10": same16, "n": n, "d": d, "steer_ms": 1e3 * t_steer, "encode_ms": 1e3 * t_encode,
-           "exact_ms": 1e3 * t_exact1, "steered_query_ms": 1e3 * t_total,
-           "exact_batch32_ms": 1e3 * t_exact32}
+    fns = {"exact": lambda: idx.search(Q[next(qi) % nq], 10), "steered": steered, "steer": steer_only}
+    fi = None
     try:
         import faiss
         fi = faiss.IndexFlatIP(d); fi.add(X)
-        t_f1 = timeit(lambda: fi.search(Q[next(qi) % len(Q)][None], 10), reps)
-        t_f32 = timeit(lambda: fi.search(Q[:32], 10), max(3, reps // 4))
-        s_f, i_f = fi.search(Q[:32], 10)
-        s_e, i_e = idx.search(Q[:32], 10)
-        out.update(faiss_ms=1e3 * t_f1, faiss_batch32_ms=1e3 * t_f32, ratio_single=t_exact1 / t_f1, ratio_fp16=t_16 / t_f1,
-                   ratio_steered=t_total / t_f1,
-                   ratio_batch32=t_exact32 / t_f32, same_top10=ann_recall(i_e, i_f))
+        fns["faiss"] = lambda: fi.search(Q[next(qi) % nq][None], 10)
+    except ImportError: pass
+    t = interleaved(fns, reps1)
+    t_encode = timeit(encode_only, min(reps1, 200))
+    t["steer_sae"] = timeit(steer_sae_only, min(reps1, 200))   # torch's kernels: timed apart, as their thread pool
+                                                               # stays awake after each call and would slow the next
+    batch = {}
+    for b in (32, 256):
+        bf = {"exact": lambda b=b: idx.search(Q[:b], 10)}
+        if fi is not None: bf["faiss"] = lambda b=b: fi.search(Q[:b], 10)
+        batch[b] = interleaved(bf, (40 if b <= 32 else 10) if n * d <= 4_000_000 else max(3, reps // 4))
+    idx16 = ExactIndex(X, device=dev, dtype="float16")
+    t_16 = timeit(lambda: idx16.search(Q[next(qi) % nq], 10), reps1)
+    same16 = ann_recall(idx16.search(Q[:32], 10)[1], idx.search(Q[:32], 10)[1])
+    del idx16
+    out = {"fp16_ms": 1e3 * t_16, "fp16_same_top10": same16, "n": n, "d": d, "reps": reps1,
+           "steer_ms": 1e3 * t["steer"], "steer_sae_ms": 1e3 * t["steer_sae"], "encode_ms": 1e3 * t_encode,
+           "exact_ms": 1e3 * t["exact"], "steered_query_ms": 1e3 * t["steered"],
+           "batch": {b: {k: 1e3 * v for k, v in bt.items()} for b, bt in batch.items()}}
+    if fi is not None:
+        same1, sameb, diff = same_results(idx, fi, Q)
+        out.update(faiss_ms=1e3 * t["faiss"], ratio_single=t["exact"] / t["faiss"], ratio_fp16=t_16 / t["faiss"],
+                   ratio_steered=t["steered"] / t["faiss"], same_top10=same1, same_top10_batch=sameb, n_queries=nq,
+                   max_score_diff=diff)
         del fi
-    except ImportError:
+    else:
         out.update(faiss_ms=float("nan"), note="faiss not installed: no baseline")
     del idx, X
     return out
@@ -126,7 +179,9 @@ def real_embeddings(name: str) -> np.ndarray:
 
 
 def bench_real(name, reps, ef_values=(16, 32, 64, 128)):
-    "Exact vs faiss flat vs float16 single-query latency, and HNSW recall@10, on real embeddings (200 held-out queries)."
+    """Exact vs faiss flat vs float16 single-query latency, a steered query, batches, and HNSW recall@10, on real
+    embeddings (200 held-out queries). The steered query uses an untrained SAE of the synthetic runs' shape (3072
+    latents, k 32): the steering step's cost does not depend on the weights."""
     E = real_embeddings(name).astype(np.float32)
     rng = np.random.default_rng(0)
     held = np.zeros(len(E), bool); held[rng.choice(len(E), 200, replace=False)] = True
@@ -134,15 +189,31 @@ def bench_real(name, reps, ef_values=(16, 32, 64, 128)):
     exact, exact16 = ExactIndex(X, device="cpu"), ExactIndex(X, device="cpu", dtype="float16")
     _, ei = exact.search(Q, 10)
     qi = iter(range(10**9))
-    out = {"name": name, "n": len(X), "d": X.shape[1],
-           "exact_ms": 1e3 * timeit(lambda: exact.search(Q[next(qi) % len(Q)], 10), reps),
-           "fp16_ms": 1e3 * timeit(lambda: exact16.search(Q[next(qi) % len(Q)], 10), reps),
-           "fp16_same_top10": ann_recall(exact16.search(Q, 10)[1], ei)}
+    reps1 = reps_for(*X.shape, reps)
+    sae = TopKSAE(TopKSAEConfig(d_in=X.shape[1], n_latents=3072, k=32, auxk=64)).eval()
+    qcodes = [QueryCode(sae, sae.encode_topk(torch.from_numpy(Q[j:j + 1]))) for j in range(len(Q))]
+    edits = [[(int(c.indices[0, 0]), "scale", 0.0), (7, "set", 1.0)] for c in qcodes]
+
+    def steered():
+        j = next(qi) % len(Q)
+        return exact.search(qcodes[j].vector(edits[j]), 10)
+
+    fns = {"exact": lambda: exact.search(Q[next(qi) % len(Q)], 10), "steered": steered}
+    fi = None
     try:
         import faiss
         fi = faiss.IndexFlatIP(X.shape[1]); fi.add(X)
-        out["faiss_ms"] = 1e3 * timeit(lambda: fi.search(Q[next(qi) % len(Q)][None], 10), reps)
-    except ImportError: out["faiss_ms"] = float("nan")
+        fns["faiss"] = lambda: fi.search(Q[next(qi) % len(Q)][None], 10)
+    except ImportError: pass
+    t = interleaved(fns, reps1)
+    out = {"name": name, "n": len(X), "d": X.shape[1], "exact_ms": 1e3 * t["exact"], "steered_ms": 1e3 * t["steered"],
+           "faiss_ms": 1e3 * t.get("faiss", float("nan")),
+           "fp16_ms": 1e3 * timeit(lambda: exact16.search(Q[next(qi) % len(Q)], 10), reps1),
+           "fp16_same_top10": ann_recall(exact16.search(Q, 10)[1], ei)}
+    bf = {"exact": lambda: exact.search(Q, 10)}
+    if fi is not None: bf["faiss"] = lambda: fi.search(Q, 10)
+    out["batch"] = {k: 1e3 * v for k, v in interleaved(bf, 20).items()}
+    if fi is not None: out["same_top10"], out["same_top10_batch"], out["max_score_diff"] = same_results(exact, fi, Q)
     t_exact = timeit(lambda: exact.search(Q, 10), 3) / len(Q)
     ann = ANNIndex(X, backend="faiss")
     out["build_s"], out["hnsw"] = ann.build_seconds, []
@@ -197,19 +268,27 @@ def main():
     rng = np.random.default_rng(0)
     print(f"device {dev}, torch threads {torch.get_num_threads()}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    summary = []
     for size in [s for s in a.sizes.split(",") if s]:
         n, d = map(int, size.lower().split("x"))
         r = bench_size(n, d, dev, a.reps, rng)
-        print(f"\n{n} x {d}: steering step {r['steer_ms']:.3f} ms (encoding a new query {r['encode_ms']:.3f} ms, once); "
-              f"exact top-10 {r['exact_ms']:.3f} ms; steered query total {r['steered_query_ms']:.3f} ms; "
-              f"batch of 32: {r['exact_batch32_ms']:.2f} ms", flush=True)
+        print(f"\n{n} x {d} (medians of {r['reps']} calls each, taken in turn): exact top-10 {fmt(r['exact_ms'])}; "
+              f"faiss IndexFlatIP {fmt(r['faiss_ms'])}; steered query {fmt(r['steered_query_ms'])} (steering step "
+              f"{fmt(r['steer_ms'])}; steer_sae {fmt(r['steer_sae_ms'])}; encoding a new query {fmt(r['encode_ms'])}, once)",
+              flush=True)
         if "ratio_single" in r:
-            print(f"  faiss IndexFlatIP (baseline): {r['faiss_ms']:.3f} ms single, {r['faiss_batch32_ms']:.2f} ms batch of 32"
-                  f"  -> exact/faiss ratio {r['ratio_single']:.2f} (single), {r['ratio_steered']:.2f} (steered query), "
-                  f"{r['ratio_batch32']:.2f} (batch); same top-10: {r['same_top10']:.3f}", flush=True)
-            print(f"  float16 scan + float32 re-rank: {r['fp16_ms']:.1f} ms single -> fp16/faiss ratio {r['ratio_fp16']:.2f}; "
-                  f"same top-10 as float32: {r['fp16_same_top10']:.3f}", flush=True)
+            print(f"  -> exact/faiss ratio {r['ratio_single']:.2f} (single query), {r['ratio_steered']:.2f} (steered query); "
+                  f"same top-10 as faiss: {r['same_top10']}/{r['n_queries']} queries one at a time, {r['same_top10_batch']} "
+                  f"in one batch; largest score difference "
+                  f"{r['max_score_diff']:.1e}", flush=True)
         else: print("  " + r["note"])
+        for b, bt in r["batch"].items():
+            ff = f" vs faiss {fmt(bt['faiss'])} -> ratio {bt['exact'] / bt['faiss']:.2f}" if "faiss" in bt else ""
+            print(f"  batch of {b} (one (b, d) call): {fmt(bt['exact'])} ({fmt(bt['exact'] / b)} per query){ff}", flush=True)
+        if "ratio_single" in r:
+            print(f"  float16 scan + float32 re-rank: {fmt(r['fp16_ms'])} single -> fp16/faiss ratio {r['ratio_fp16']:.2f}; "
+                  f"same top-10 as float32: {r['fp16_same_top10']:.3f}", flush=True)
+        summary.append((f"{n} x {d} random", r))
     if a.ann_size:
         n, d = map(int, a.ann_size.lower().split("x"))
         rows, b1, b2 = bench_ann(n, d, rng)
@@ -220,12 +299,28 @@ def main():
     for name in [s for s in a.real.split(",") if s]:
         r = bench_real(name, a.reps)
         print(f"\nreal embeddings '{name}' ({r['n']} x {r['d']} MiniLM, 200 held-out documents as queries): exact top-10 "
-              f"{r['exact_ms']:.2f} ms, faiss flat {r['faiss_ms']:.2f} ms -> exact/faiss ratio {r['exact_ms'] / r['faiss_ms']:.2f}; "
-              f"float16 + re-rank {r['fp16_ms']:.2f} ms (same top-10: {r['fp16_same_top10']:.3f})", flush=True)
+              f"{fmt(r['exact_ms'])}, faiss flat {fmt(r['faiss_ms'])} -> exact/faiss ratio {r['exact_ms'] / r['faiss_ms']:.2f}; "
+              f"steered query {fmt(r['steered_ms'])} -> steered/faiss {r['steered_ms'] / r['faiss_ms']:.2f}; "
+              f"float16 + re-rank {fmt(r['fp16_ms'])} (same top-10: {r['fp16_same_top10']:.3f})", flush=True)
+        if "same_top10" in r:
+            print(f"  same top-10 as faiss: {r['same_top10']}/200 queries one at a time, {r['same_top10_batch']} in one batch; "
+                  f"largest score difference {r['max_score_diff']:.1e}; "
+                  f"batch of 200: {fmt(r['batch']['exact'])} vs faiss {fmt(r['batch']['faiss'])} -> ratio "
+                  f"{r['batch']['exact'] / r['batch']['faiss']:.2f}")
         print(f"  HNSW (M=32 efC=200) build {r['build_s']:.1f} s")
         for h in r["hnsw"]:
             print(f"  real      efSearch {h['ef_search']:4d}: recall@10 {h['recall@10']:.3f}, {h['ann_ms']:.3f} ms/query vs "
                   f"exact {h['exact_ms']:.3f} ms/query (batched) -> speed-up {h['speedup']:.1f}x", flush=True)
+        summary.append((f"{r['n']} x {r['d']} real ({name})", dict(r, steered_query_ms=r["steered_ms"])))
+    if summary:
+        print("\nsummary (single queries; per query in a batch of 32, or of the 200 held-out queries for real vectors):")
+        print("| vectors | exact top-10 | faiss flat | exact / faiss | steered query | steered / faiss | batch: exact / faiss per query |")
+        print("|---|---|---|---|---|---|---|")
+        for label, r in summary:
+            bt, nb = (r["batch"][32], 32) if 32 in r["batch"] else (r["batch"], 200)
+            bb = f"{fmt(bt['exact'] / nb)} / {fmt(bt['faiss'] / nb)}" if "faiss" in bt else fmt(bt["exact"] / nb)
+            print(f"| {label} | {fmt(r['exact_ms'])} | {fmt(r['faiss_ms'])} | {r['exact_ms'] / r['faiss_ms']:.2f} | "
+                  f"{fmt(r['steered_query_ms'])} | {r['steered_query_ms'] / r['faiss_ms']:.2f} | {bb} |")
 
 
 if __name__ == "__main__":

@@ -5,13 +5,17 @@
 # %% ../../nbs/search/01_index.ipynb #bc78a8ad
 from __future__ import annotations
 
+import ctypes
+import itertools
 import json
+import math
+import threading
 import time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SINGLE_THREAD_MAX', 'as_matrix', 'topk_inner_product', 'RowsById', 'ExactIndex', 'ANNIndex', 'ann_recall',
-           'measure_recall']
+__all__ = ['SINGLE_THREAD_MAX', 'SINGLE_THREAD_WORK', 'as_matrix', 'topk_inner_product', 'RowsById', 'ExactIndex', 'ANNIndex',
+           'ann_recall', 'measure_recall']
 
 # %% ../../nbs/search/01_index.ipynb #707f0c5a
 import numpy as np
@@ -42,70 +46,176 @@ def as_matrix(x, # array-like or tensor: (n, d) or a single vector (d,)
     return np.ascontiguousarray(a)
 
 # %% ../../nbs/search/01_index.ipynb #e7b0fa6a
+def _topk_sorted(s: torch.Tensor, # (b, m) scores
+                 k: int, # entries kept per row (<= m)
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    "`torch.topk` of each row in the package's order: score descending, then column ascending among equal scores."
+    kk = min(k + 1, s.shape[1])                           # one more: an equal score just past the cut shows
+    v, i = torch.topk(s, kk, dim=1, sorted=True)
+    if kk < 2 or not bool((v[:, 1:] == v[:, :-1]).any()):  # no equal scores among the best k + 1: nothing to order
+        return v[:, :k], i[:, :k]
+    if kk > k:                                            # equal scores across the cut: take the lowest columns
+        for r in (v[:, k] == v[:, k - 1]).nonzero()[:, 0].tolist():   # rare (tied scores); exact per row
+            c = (s[r] >= v[r, k - 1]).nonzero()[:, 0]    # ascending columns, at least k + 1 of them
+            o = torch.sort(s[r, c], descending=True, stable=True).indices[:kk]
+            v[r], i[r] = s[r, c[o]], c[o]
+    v, i = v[:, :k], i[:, :k]                             # equal scores inside: columns ascending
+    o = i.sort(dim=1).indices
+    v, i = v.gather(1, o), i.gather(1, o)
+    o = torch.sort(v, dim=1, descending=True, stable=True).indices
+    return v.gather(1, o), i.gather(1, o)
+
 def topk_inner_product(X: torch.Tensor, # (n, d) document embeddings (any device)
                        Q: torch.Tensor, # (b, d) queries on the same device and dtype
                        k: int = 10, # how many best documents per query
                        chunk_size: int = 65536, # rows scored at once (bounds memory to b x chunk_size)
                        exclude: torch.Tensor | None = None, # (n,) bool: rows never returned
                       ) -> tuple[torch.Tensor, torch.Tensor]:
-    "Top-`k` rows of `X` by inner product with each query: (scores (b, k), indices (b, k) long), best first."
+    "Top-`k` rows of `X` by inner product with each query: (scores (b, k), indices (b, k) long), best first, equal scores by row."
     n = X.shape[0]
     k = min(k, n)
     if n <= chunk_size:                                             # one chunk: no merge (less per-query overhead)
         s = Q @ X.T
         if exclude is not None: s = s.masked_fill(exclude, -torch.inf)
-        return torch.topk(s, k, dim=1, sorted=True)
+        return _topk_sorted(s, k)
     best_s = torch.full((Q.shape[0], 0), -torch.inf, device=Q.device, dtype=Q.dtype)
     best_i = torch.zeros((Q.shape[0], 0), device=Q.device, dtype=torch.long)
     for start in range(0, n, chunk_size):
         s = Q @ X[start:start + chunk_size].T                       # (b, chunk)
         if exclude is not None: s = s.masked_fill(exclude[start:start + chunk_size], -torch.inf)
-        kk = min(k, s.shape[1])
-        cs, ci = torch.topk(s, kk, dim=1, sorted=False)
-        cat_s, cat_i = torch.cat([best_s, cs], 1), torch.cat([best_i, ci + start], 1)
-        best_s, order = torch.topk(cat_s, min(k, cat_s.shape[1]), dim=1, sorted=True)
-        best_i = cat_i.gather(1, order)
+        cs, ci = _topk_sorted(s, min(k, s.shape[1]))
+        cat_s, cat_i = torch.cat([best_s, cs], 1), torch.cat([best_i, ci + start], 1)   # rows ascending among equal scores
+        order = torch.sort(cat_s, dim=1, descending=True, stable=True).indices[:, :k]   # stable: keeps that order
+        best_s, best_i = cat_s.gather(1, order), cat_i.gather(1, order)
     return best_s, best_i
 
 SINGLE_THREAD_MAX = 1 << 21 # corpus size (rows x dims) up to which a few CPU queries are scanned in one thread
+SINGLE_THREAD_WORK = 1 << 25 # on such a corpus, work (queries x rows x dims) up to which a batch is scanned in one thread too
 
-_BLAS = None
-
-def _numpy_blas() -> list:
-    "threadpoolctl controllers of NumPy's BLAS (of every loaded BLAS when NumPy's cannot be told apart); [] without threadpoolctl."
-    global _BLAS
-    if _BLAS is None:
+class _OneThreadBLAS:
+    "NumPy's BLAS held to one thread around a product, then restored (re-entrant and thread-safe; see 'Single queries on CPU')."
+    def __init__(self):
+        self.lock, self.users, self.saved = threading.Lock(), 0, None
+        self.get = self.set = None   # OpenBLAS's own C functions (about 0.3 us a call), when NumPy's BLAS is OpenBLAS
+        self.libs = []               # else threadpoolctl's controllers (a few us a call); neither: `einsum`
         try:
             from threadpoolctl import ThreadpoolController
             libs = ThreadpoolController().select(user_api="blas").lib_controllers
-            _BLAS = [c for c in libs if "numpy" in str(c.filepath).lower()] or libs
-        except Exception: _BLAS = []   # no threadpoolctl (or it cannot read the libraries): einsum below
-    return _BLAS
+            libs = [c for c in libs if "numpy" in str(c.filepath).lower()] or libs
+        except Exception: libs = []   # no threadpoolctl (or it cannot read the libraries)
+        self.single = len(libs) == 1 and getattr(libs[0], "threading_layer", "") == "disabled"   # a one-thread build
+        if len(libs) == 1 and libs[0].internal_api == "openblas" and getattr(libs[0], "threading_layer", "") == "pthreads":
+            try:
+                lib = ctypes.CDLL(libs[0].filepath)
+                for pre, suf in itertools.product(("", "scipy_"), ("", "64_", "_64")):
+                    get, set_ = (getattr(lib, f"{pre}openblas_{f}_num_threads{suf}", None) for f in ("get", "set"))
+                    if get is not None and set_ is not None:
+                        get.restype, get.argtypes, set_.restype, set_.argtypes = ctypes.c_int, [], None, [ctypes.c_int]
+                        self.get, self.set = get, set_
+                        break
+            except OSError: pass
+        if self.get is None: self.libs = libs
+
+    def enter(self):
+        "Hold the BLAS to one thread (counted: the last `leave` restores the count)."
+        with self.lock:
+            if not self.users:
+                if self.get is not None:
+                    self.saved = self.get()
+                    if self.saved != 1: self.set(1)
+                else:
+                    self.saved = [c.get_num_threads() for c in self.libs]
+                    for c in self.libs: c.set_num_threads(1)
+            self.users += 1
+
+    def leave(self):
+        with self.lock:
+            self.users -= 1
+            if not self.users:
+                if self.get is not None:
+                    if self.saved != 1: self.set(self.saved)
+                else:
+                    for c, t in zip(self.libs, self.saved): c.set_num_threads(t)
+
+_BLAS1 = None
+
+def _blas1() -> _OneThreadBLAS:
+    global _BLAS1
+    if _BLAS1 is None: _BLAS1 = _OneThreadBLAS()
+    return _BLAS1
+
+def _numpy_blas() -> list:
+    "threadpoolctl controllers of NumPy's BLAS (of every loaded BLAS when NumPy's cannot be told apart); [] without threadpoolctl."
+    try:
+        from threadpoolctl import ThreadpoolController
+        libs = ThreadpoolController().select(user_api="blas").lib_controllers
+    except Exception: return []
+    return [c for c in libs if "numpy" in str(c.filepath).lower()] or libs
+
+_EINSUM = {(2, 1): "ij,j->i", (1, 2): "i,ij->j", (2, 2): "ij,jk->ik"}
+_F32 = np.dtype(np.float32)
+
+def _dot1(a: np.ndarray, # (m, p) or (p,) float32
+          b: np.ndarray, # (p, n) or (p,) float32
+         ) -> np.ndarray:
+    "`a @ b` in this thread: NumPy's BLAS held to one thread for the call, or `einsum` where it cannot be held."
+    t = _BLAS1 if _BLAS1 is not None else _blas1()
+    if t.get is None:
+        if t.single: return a @ b
+        if not t.libs: return np.einsum(_EINSUM[a.ndim, b.ndim], a, b)
+        t.enter()
+        try: return a @ b
+        finally: t.leave()
+    with t.lock:                                         # `enter`/`leave` inlined: this is every single query's path
+        if not t.users:
+            t.saved = t.get()
+            if t.saved != 1: t.set(1)
+        t.users += 1
+    try: return a @ b
+    finally:
+        with t.lock:
+            t.users -= 1
+            if not t.users and t.saved != 1: t.set(t.saved)
 
 def _scores_one_thread(X: np.ndarray, # (n, d) float32 document embeddings
                        Q: np.ndarray, # (b, d) float32 queries
                       ) -> np.ndarray:
-    "`Q @ X.T` (b, n) in this thread: NumPy's BLAS held to one thread for the call, or `einsum` without threadpoolctl."
-    libs = _numpy_blas()
-    if not libs: return np.einsum("bd,nd->bn", Q, X)
-    saved = [c.get_num_threads() for c in libs]
-    for c in libs: c.set_num_threads(1)
-    try: return (X @ Q.T).T
-    finally:
-        for c, t in zip(libs, saved): c.set_num_threads(t)
+    "`Q @ X.T` (b, n) in this thread."
+    return _dot1(X, Q.T).T
+
+def _topk_vector(s: np.ndarray, # (m,) scores (one query)
+                 k: int, # entries kept (1 <= k <= m)
+                 strict: bool = False, # return None, not a result, when the cut score is NaN or infinite
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    "The `k` largest scores, best first and equal scores by position: (values (k,), positions (k,) int64)."
+    m = len(s)
+    p = s.copy(); p.partition(m - k)
+    t = p[m - k]                                         # the k-th largest score: the cut
+    if not math.isfinite(t):                             # NaN or inf among the scores
+        if strict: return None
+        c = np.argsort(-s, kind="stable")[:k]            # (an overflowing product: sort them all, NaN last)
+        return s[c], c.astype(np.int64, copy=False)
+    c = (s >= t).nonzero()[0]                            # every position at or above the cut (k or a few more), ascending
+    cs = s[c]
+    o = (-cs).argsort(kind="stable")                     # stable: equal scores keep ascending positions
+    if len(o) > k: o = o[:k]
+    return cs[o], c[o]
 
 def _topk_rows(s: np.ndarray, # (b, m) scores
-               k: int, # entries kept per row (<= m)
+               k: int, # entries kept per row (1 <= k <= m)
               ) -> tuple[np.ndarray, np.ndarray]:
-    "The `k` largest entries of each row, best first: (values (b, k), columns (b, k) int64), in this thread."
-    if s.size <= 32768:      # below torch's parallel grain size: torch.topk runs inline, twice as fast as argpartition
-        v, i = torch.from_numpy(s).topk(k, dim=1)
-        return v.numpy(), i.numpy()
-    m = s.shape[1]
-    ci = np.argpartition(s, m - k, axis=1)[:, m - k:] if k < m else np.broadcast_to(np.arange(m), s.shape)
-    cs = np.take_along_axis(s, ci, 1)
-    o = np.argsort(-cs, axis=1, kind="stable")
-    return np.take_along_axis(cs, o, 1), np.take_along_axis(ci, o, 1)
+    "`_topk_vector` of each row at once: (values (b, k), columns (b, k) int64), best first and equal scores by column."
+    b, m = s.shape
+    if b > 1:
+        t = np.partition(s, m - k, axis=1)[:, m - k:m - k + 1]   # each row's k-th largest score
+        above = s >= t
+        if (above.sum(1) == k).all():                    # exactly k at or above each cut (no NaN, no tie across it)
+            c = above.nonzero()[1].reshape(b, k)         # columns ascending in each row
+            v = np.take_along_axis(s, c, 1)
+            o = np.argsort(-v, axis=1, kind="stable")
+            return np.take_along_axis(v, o, 1), np.take_along_axis(c, o, 1)
+    rows = [_topk_vector(r, k) for r in s]               # one query, or a tie across a cut: row by row
+    return np.stack([v for v, _ in rows]), np.stack([i for _, i in rows]).astype(np.int64, copy=False)
 
 def _topk_numpy(X: np.ndarray, # (n, d) float32 document embeddings (may be memory-mapped)
                 Q: np.ndarray, # (b, d) float32 queries
@@ -113,7 +223,7 @@ def _topk_numpy(X: np.ndarray, # (n, d) float32 document embeddings (may be memo
                 chunk_size: int, # rows scored at once
                 exclude: np.ndarray | None = None, # (n,) bool: rows never returned
                ) -> tuple[np.ndarray, np.ndarray]:
-    "The same top-k as `topk_inner_product` in this thread (a one-thread BLAS product, then an inline top-k)."
+    "The same top-k as `topk_inner_product` (equal scores by row too) in this thread: one-thread BLAS products, then `_topk_rows`."
     n = X.shape[0]
     parts_s, parts_i = [], []
     for start in range(0, n, chunk_size):
@@ -121,11 +231,10 @@ def _topk_numpy(X: np.ndarray, # (n, d) float32 document embeddings (may be memo
         if exclude is not None: s[:, exclude[start:start + chunk_size]] = -np.inf
         v, i = _topk_rows(s, min(k, s.shape[1]))
         parts_s.append(v); parts_i.append(i + start if start else i)
-    if len(parts_s) == 1: s, i = parts_s[0], parts_i[0]
-    else:
-        v, j = _topk_rows(np.concatenate(parts_s, 1), k)
-        s, i = v, np.take_along_axis(np.concatenate(parts_i, 1), j, 1)
-    return s.astype(np.float32, copy=False), i.astype(np.int64, copy=False)
+    if len(parts_s) == 1: return parts_s[0], parts_i[0]
+    s, i = np.concatenate(parts_s, 1), np.concatenate(parts_i, 1)
+    o = np.lexsort((i, -s), axis=1)[:, :k]                          # merge: score descending, then row ascending
+    return np.take_along_axis(s, o, 1), np.take_along_axis(i, o, 1)
 
 # %% ../../nbs/search/01_index.ipynb #7495ea78
 def _exclusion(exclude, # row indices (any iterable of ints) or None
@@ -183,8 +292,9 @@ class ExactIndex(RowsById):
         self.embeddings = X                                                   # (n, d) float32, host copy
         self._X = torch.from_numpy(X).to(self.device, getattr(torch, dtype))
         self._pos = None
-        # a few queries are scanned in this thread (see "Single queries on CPU")
+        # a few queries are scanned in this thread, one float32 query on a fast path (see "Single queries on CPU")
         self._inline = dtype == "float32" and self.device.type == "cpu" and X.shape[0] * X.shape[1] <= SINGLE_THREAD_MAX
+        self._fast, self._n, self._q1, self._q2 = self._inline, X.shape[0], (X.shape[1],), (1, X.shape[1])
 
     @property
     def dim(self) -> int: return self.embeddings.shape[1]
@@ -195,10 +305,16 @@ class ExactIndex(RowsById):
                k: int = 10, # results per query
                exclude=None, # optional row indices never to return
               ) -> tuple[np.ndarray, np.ndarray]:
-        "Exact top-`k`: (scores (b, k') float32, row indices (b, k') int64), best first; k' = min(k, rows not excluded)."
+        "Exact top-`k`: (scores (b, k') float32, row indices (b, k') int64), best first (equal scores: lower row first); k' = min(k, rows not excluded)."
+        if self._fast and exclude is None and type(queries) is np.ndarray and queries.dtype is _F32 and type(k) is int and k > 0:
+            sh = queries.shape                                 # the fast path: one float32 query, (d,) or (1, d)
+            q = queries if sh == self._q1 else queries[0] if sh == self._q2 else None
+            if q is not None:                                  # a NaN or inf in q makes every score NaN or inf, so the
+                r = _topk_vector(_dot1(self.embeddings, q), min(k, self._n), strict=True)   # cut too: then the
+                if r is not None: return r[0][None], r[1][None]   # general path checks q and raises its error
         Qn, ex, kk = _search_request(queries, k, exclude, len(self), self.dim)
         if kk == 0: return _no_results(len(Qn))
-        if self._inline and len(Qn) <= 4:                                      # see "Single queries on CPU"
+        if self._inline and (len(Qn) <= 4 or len(Qn) * self.embeddings.size <= SINGLE_THREAD_WORK):   # "Single queries on CPU"
             m = None
             if len(ex): m = np.zeros(len(self), bool); m[ex] = True
             return _topk_numpy(self.embeddings, Qn, kk, self.chunk_size, m)
@@ -210,16 +326,16 @@ class ExactIndex(RowsById):
         n_cand = kk if self.dtype == "float32" else min(len(self) - len(ex), max(2 * kk, kk + self.rerank))
         with torch.no_grad():
             s, i = topk_inner_product(self._X, Q, n_cand, self.chunk_size, mask)
-        if self.dtype == "float32": return s.float().cpu().numpy(), i.cpu().numpy()
+        if self.dtype == "float32": return np.ascontiguousarray(s.float().cpu().numpy()), np.ascontiguousarray(i.cpu().numpy())
         return self._rerank(Qn, i.cpu().numpy(), kk)
 
     def _rerank(self, Q: np.ndarray, # (b, d) float32 queries
                 cand: np.ndarray, # (b, c) candidate rows from the float16 scan
                 k: int, # results kept
                ) -> tuple[np.ndarray, np.ndarray]:
-        "Exact float32 scores of the candidates (from the host copy), best `k` first."
+        "Exact float32 scores of the candidates (from the host copy), best `k` first (equal scores: lower row first)."
         s = np.einsum("bcd,bd->bc", np.asarray(self.embeddings[cand.ravel()], np.float32).reshape(*cand.shape, -1), Q)
-        order = np.argsort(-s, axis=1, kind="stable")[:, :k]
+        order = np.lexsort((cand, -s), axis=1)[:, :k]
         return np.take_along_axis(s, order, 1).astype(np.float32), np.take_along_axis(cand, order, 1)
 
     def scores(self, queries) -> np.ndarray:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 import time
 import zlib
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 # %% auto #0
 __all__ = ['WORDS', 'OPS', 'KeywordEmbedder', 'DemoSearchData', 'demo_search_data', 'FeatureLabels', 'Edit', 'as_edits',
-           'apply_edits', 'steer_sae', 'steer_direct', 'SearchResult', 'frame_of', 'SteeringSearch']
+           'apply_edits', 'steer_sae', 'QueryCode', 'steer_direct', 'SearchResult', 'frame_of', 'SteeringSearch']
 
 # %% ../../nbs/search/02_steering.ipynb #ba88e361
 import numpy as np
@@ -25,7 +26,7 @@ from fastcore.basics import patch
 
 # %% ../../nbs/search/02_steering.ipynb #ef34337c
 from ..core import InputError, atomic_write, seed_everything
-from .index import ANNIndex, ExactIndex, as_matrix
+from .index import ANNIndex, ExactIndex, _dot1, as_matrix
 from ..sae.topk import TopKSAE, TopKSAEConfig
 
 # %% ../../nbs/search/02_steering.ipynb #16cb7fcb
@@ -200,10 +201,33 @@ def _sae_device(sae): return sae.W_dec.device
 def _edited_code(values, indices, edits) -> dict:
     "The edited code {latent: activation} from a top-k code (values, indices) and resolved edits (as `apply_edits`)."
     z = {int(j): float(v) for j, v in zip(indices, values) if v != 0}
-    for ed in as_edits(edits):
-        i = int(ed.feature)
-        z[i] = ed.value if ed.op == "set" else (z.get(i, 0.0) * ed.value if ed.op == "scale" else z.get(i, 0.0) + ed.value)
+    for i, op, value in _edit_triples(edits):
+        z[i] = value if op == "set" else (z.get(i, 0.0) * value if op == "scale" else z.get(i, 0.0) + value)
     return z
+
+def _edit_triples(edits) -> list:
+    "(feature index, op, value) of resolved edits, checked as `as_edits` checks them (plain tuples and `Edit`s without building new ones)."
+    if edits is None or isinstance(edits, dict): return [(int(e.feature), e.op, e.value) for e in as_edits(edits)]
+    out = []
+    for e in edits:
+        t = type(e)
+        if t is tuple and len(e) == 3 and type(e[1]) is str and e[1] in OPS and type(e[2]) in (int, float) and math.isfinite(e[2]):
+            out.append((int(e[0]), e[1], float(e[2])))
+        elif t is Edit and type(e.op) is str and e.op in OPS and type(e.value) is float and math.isfinite(e.value):
+            out.append((int(e.feature), e.op, e.value))
+        else: out.extend((int(x.feature), x.op, x.value) for x in as_edits([e]))
+    return out
+
+def _decoder_numpy(sae):
+    "NumPy views (D (n, d): row j is feature j's direction, b_pre (d,)) of a CPU float32 SAE, made once per weight storage; else None."
+    W, b = sae.decoder.weight, sae.pre_bias
+    key = (W.data_ptr(), b.data_ptr())
+    got = sae.__dict__.get("_numpy_decoder")
+    if got is not None and got[0] == key: return got[1]
+    if W.device.type != "cpu" or W.dtype != torch.float32 or b.dtype != torch.float32: return None
+    arrays = (W.detach().t().numpy(), b.detach().numpy())   # views: they follow in-place updates of the weights
+    sae.__dict__["_numpy_decoder"] = (key, arrays)
+    return arrays
 
 def steer_sae(sae, # a TopKSAE (`encode_topk`, `decode_sparse`)
               e: torch.Tensor, # (1, d) query embedding
@@ -213,17 +237,61 @@ def steer_sae(sae, # a TopKSAE (`encode_topk`, `decode_sparse`)
              ) -> tuple[torch.Tensor, torch.Tensor]:
     "(e' = W_dec z' + b_pre, z) for the edited SAE code z' of `e`; z is the dense (1, n) code of `e`."
     v, i = sae.encode_topk(e) if code is None else code
-    z = _edited_code(v[0].tolist(), i[0].tolist(), edits)
-    D, b = sae.decoder.weight.detach().t(), sae.pre_bias.detach()          # D (n, d): row j is feature j's direction
-    if D.device.type == "cpu":   # a few rows: NumPy avoids torch's per-operation cost, which is most of the time here
-        e2 = b.numpy().copy()
-        if z: e2 += np.fromiter(z.values(), e2.dtype, len(z)) @ D.numpy()[np.fromiter(z, np.int64, len(z))]
+    arrays = _decoder_numpy(sae)
+    if arrays is not None and type(v) is torch.Tensor and v.device.type == "cpu" and not v.requires_grad:
+        # CPU: NumPy avoids torch's per-operation cost, which is most of the time here
+        D, b = arrays
+        vn, jn = v.numpy()[0], i.numpy()[0]
+        z = _edited_code(vn.tolist(), jn.tolist(), edits)
+        e2 = b + _dot1(np.fromiter(z.values(), b.dtype, len(z)), D[np.fromiter(z, np.intp, len(z))]) if z else b.copy()
         e2 = torch.from_numpy(e2[None])
+        zd = np.zeros((1, sae.n_latents), vn.dtype); zd[0, jn] = vn
+        zd = torch.from_numpy(zd)
     else:
+        z = _edited_code(v[0].tolist(), i[0].tolist(), edits)
+        D, b = sae.decoder.weight.detach().t(), sae.pre_bias.detach()      # D (n, d): row j is feature j's direction
         e2 = b[None].clone()
         if z: e2 += torch.tensor([list(z.values())], dtype=D.dtype, device=D.device) @ D[list(z)]   # (no autograd: D is detached)
+        zd = torch.zeros(1, sae.n_latents, dtype=v.dtype, device=v.device).scatter_(1, i, v)
     if keep_residual: e2 = e2 + (e - sae.decode_sparse(v, i))
-    return e2, torch.zeros(1, sae.n_latents, dtype=v.dtype, device=v.device).scatter_(1, i, v)
+    return e2, zd
+
+class QueryCode:
+    "A query's top-k SAE code kept for steering: `vector(edits)` is e' = W_dec z' + b_pre for the code with `edits` applied."
+    def __init__(self, sae, # a TopKSAE
+                 code, # `sae.encode_topk(e)` of one query: (values (1, k), indices (1, k))
+                ):
+        self.sae, self.values, self.indices = sae, code[0], code[1]
+        vals, rows = self.values[0].tolist(), self.indices[0].tolist()
+        self.z = {j: x for j, x in zip(rows, vals) if x != 0}          # the active latents: {latent: activation}
+        arrays = _decoder_numpy(sae)
+        self._W, self._b = sae.decoder.weight, sae.pre_bias
+        self._key = (self._W._version, self._W.data_ptr(), self._b._version, self._b.data_ptr())
+        if arrays is None: self._D = self.decoded = None               # GPU (or not float32): `steer_sae` each time
+        else:
+            self._D, b = arrays                                          # the unedited decode, as `steer_sae` computes it
+            z = self.z
+            self.decoded = b + _dot1(np.fromiter(z.values(), b.dtype, len(z)), self._D[np.fromiter(z, np.intp, len(z))]) \
+                if z else b.copy()
+
+    def vector(self, edits=(), # edits with resolved feature indices
+              ) -> np.ndarray:
+        "The steered query vector e' (d,) float32: the unedited decode plus (z'_j - z_j) W_dec[:, j] for each edited latent j."
+        W, b = self._W, self._b
+        if self._D is None or (W._version, W.data_ptr(), b._version, b.data_ptr()) != self._key:
+            # on the GPU, or the SAE's weights changed since the code was taken: decode afresh
+            return steer_sae(self.sae, None, edits, code=(self.values, self.indices))[0][0].float().cpu().numpy()
+        z, new = self.z, {}
+        for j, op, value in _edit_triples(edits):                      # as `_edited_code`
+            old = new[j] if j in new else z.get(j, 0.0)
+            new[j] = value if op == "set" else (old * value if op == "scale" else old + value)
+        e2, D = None, self._D
+        for j, x in new.items():
+            delta = x - z.get(j, 0.0)
+            if not delta: continue
+            if e2 is None: e2 = self.decoded + delta * D[j]          # a new array: the cached decode stays as it is
+            else: e2 += delta * D[j]
+        return self.decoded.copy() if e2 is None else e2
 
 @torch.no_grad()
 def steer_direct(W_dec: torch.Tensor, # (d, n) decoder
@@ -329,12 +397,12 @@ class SteeringSearch:
 
     @torch.no_grad()
     def _code(self, e: np.ndarray, # (1, d) float32 query embedding
-             ) -> tuple[torch.Tensor, torch.Tensor]:
-        "The SAE code of `e` (values (1, k), indices (1, k)), computed once per embedding (cached like embeddings)."
+             ) -> QueryCode:
+        "The SAE code of `e` as a `QueryCode`, computed once per embedding (cached like embeddings)."
         key = e.tobytes()
         code = self._codes.get(key)
         if code is not None: self._codes.move_to_end(key); return code
-        code = self.sae.encode_topk(torch.as_tensor(e, device=_sae_device(self.sae), dtype=self.sae.W_dec.dtype))
+        code = QueryCode(self.sae, self.sae.encode_topk(torch.as_tensor(e, device=_sae_device(self.sae), dtype=self.sae.W_dec.dtype)))
         self._codes[key] = code
         while len(self._codes) > self.cache_size: self._codes.popitem(last=False)
         return code
@@ -342,8 +410,8 @@ class SteeringSearch:
     def active_features(self, e, # (1, d) query embedding
                        ) -> list[dict]:
         "The query's active SAE features (top-k with activation > 0), strongest first, with labels."
-        v, i = self._code(as_matrix(e, "query embedding", self.dim))
-        v, i = v[0].cpu().numpy(), i[0].cpu().numpy()
+        code = self._code(as_matrix(e, "query embedding", self.dim))
+        v, i = code.values[0].cpu().numpy(), code.indices[0].cpu().numpy()
         order = np.argsort(-v)
         return [{"index": int(i[j]), "label": self.labels.label(i[j]), "activation": float(v[j])}
                 for j in order if v[j] > 0]
@@ -364,18 +432,18 @@ class SteeringSearch:
         e = self.embed(query)
         if mode is None: mode = "direct" if (up is not None or down is not None) else ("sae" if edits else "plain")
         if mode not in ("plain", "sae", "direct"): raise InputError(f"mode must be 'plain', 'sae' or 'direct', got {mode!r}")
-        dev = _sae_device(self.sae)
-        et = torch.as_tensor(e, device=dev, dtype=self.sae.W_dec.dtype)
-        resolved = []
-        if mode == "plain": e2 = et
-        elif mode == "sae":
+        if mode == "plain": return e, e, [], mode
+        if mode == "sae":                      # the cached code re-decoded with the edits (NumPy on CPU: see `QueryCode`)
             resolved = self._resolve(edits)
-            e2, _ = steer_sae(self.sae, et, resolved, self.keep_residual, code=self._code(e))
-        else:
-            up_i = None if up is None else self.labels.resolve(up)
-            down_i = None if down is None else self.labels.resolve(down)
-            e2 = steer_direct(self.sae.W_dec, et, up_i, down_i, float(u), float(d))
-            resolved = [Edit(i, "direct", w) for i, w in ((up_i, u), (down_i, d)) if i is not None]
+            code = self._code(e)
+            e2 = code.vector(resolved)[None]
+            if self.keep_residual: e2 = e2 + (e - self.sae.decode_sparse(code.values, code.indices).float().cpu().numpy())
+            return e, e2, resolved, mode
+        et = torch.as_tensor(e, device=_sae_device(self.sae), dtype=self.sae.W_dec.dtype)
+        up_i = None if up is None else self.labels.resolve(up)
+        down_i = None if down is None else self.labels.resolve(down)
+        e2 = steer_direct(self.sae.W_dec, et, up_i, down_i, float(u), float(d))
+        resolved = [Edit(i, "direct", w) for i, w in ((up_i, u), (down_i, d)) if i is not None]
         return e, e2.detach().float().cpu().numpy().reshape(1, -1), resolved, mode
 
     @torch.no_grad()
