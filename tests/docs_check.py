@@ -55,6 +55,7 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "b
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+PROGRESS_WIDGET = "progress-widget"   # universetbd.core.PROGRESS_WIDGET (this module imports no package code)
 _DIRECTIVE = re.compile(r"^\s*#\|\s*(.*?)\s*$")
 _TQDM = re.compile(r"\d+%\|.*\|\s*\d+/|\bit/s\]|s/it\]")
 _ANSI = re.compile(r"\x1B(?:[@-Z\\-_]|\[[0-?]*[ -/]*[@-~])")
@@ -204,6 +205,9 @@ def display_copy(nb, error: dict | None = None) -> tuple[object, dict]:
         if c.cell_type == "code":
             if {"hide", "default_exp", "export", "exporti"} & set(d) or _false(d, "include:"): continue
             if _false(d, "output:"): c.outputs = []
+            bars = [o for o in c.get("outputs", []) if o.get("metadata", {}).get("universetbd") == PROGRESS_WIDGET]
+            if bars:  # core.progress's live widget: its text is the output after it, shown as tqdm's text below
+                c.outputs = [o for o in c.outputs if o not in bars]
             if _false(d, "echo:"): c.metadata.setdefault("jupyter", {})["source_hidden"] = True
             c.source = strip_directives(c.source)
             if not c.source.strip() and not c.get("outputs"): continue

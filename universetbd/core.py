@@ -27,11 +27,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'FINGERPRINT_VERSION', 'PROGRESS_ENV', 'UniverseTBDError', 'InputError',
-           'MissingDependencyError', 'NotConfiguredError', 'require', 'Config', 'get_device', 'seed_everything',
-           'torch_threads', 'data_dir', 'shared_data', 'fsync_dir', 'atomic_path', 'atomic_write', 'atomic_dir',
-           'check_finite', 'read_json', 'StaleResultError', 'ArrayChunks', 'digest', 'Fingerprint', 'fingerprint',
-           'write_fingerprint', 'read_fingerprint', 'progress']
+__all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'FINGERPRINT_VERSION', 'PROGRESS_ENV', 'PROGRESS_WIDGET',
+           'UniverseTBDError', 'InputError', 'MissingDependencyError', 'NotConfiguredError', 'require', 'Config',
+           'get_device', 'seed_everything', 'torch_threads', 'data_dir', 'shared_data', 'fsync_dir', 'atomic_path',
+           'atomic_write', 'atomic_dir', 'check_finite', 'read_json', 'StaleResultError', 'ArrayChunks', 'digest',
+           'Fingerprint', 'fingerprint', 'write_fingerprint', 'read_fingerprint', 'progress']
 
 # %% ../nbs/00_core.ipynb #7631e3d5
 from platformdirs import user_cache_dir
@@ -520,6 +520,7 @@ def read_fingerprint(path, # a file `write_fingerprint` wrote
 # %% ../nbs/00_core.ipynb #ebf8b8fc
 PROGRESS_ENV = "UNIVERSETBD_PROGRESS"
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+PROGRESS_WIDGET = "progress-widget"  # output metadata of a notebook bar's widget output (its text is the next output)
 
 def _bar_class():
     "`tqdm.auto.tqdm`, or in a notebook its widget bar with a static text fallback (`_SavedBar`)."
@@ -535,8 +536,9 @@ def _bar_class():
                 self._shown = None
                 if not self.disable:
                     from IPython.display import display
-                    # the widget; a static page shows nothing for it (its text follows)
-                    display({_WIDGET_VIEW: self.container.get_view_spec(), "text/plain": "", "text/html": ""}, raw=True)
+                    # the widget; a static page shows nothing for it (its text follows), and the docs drop it (metadata)
+                    display({_WIDGET_VIEW: self.container.get_view_spec(), "text/plain": "", "text/html": ""}, raw=True,
+                            metadata={"universetbd": PROGRESS_WIDGET})
                     self._shown = display(self._bundle(), raw=True, display_id=True)
                     self.displayed = True
 
