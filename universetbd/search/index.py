@@ -92,17 +92,21 @@ def topk_inner_product(X: torch.Tensor, # (n, d) document embeddings (any device
 SINGLE_THREAD_MAX = 1 << 21 # corpus size (rows x dims) up to which a few CPU queries are scanned in one thread
 SINGLE_THREAD_WORK = 1 << 25 # on such a corpus, work (queries x rows x dims) up to which a batch is scanned in one thread too
 
+def _numpy_blas() -> list:
+    "threadpoolctl controllers of NumPy's BLAS (of every loaded BLAS when NumPy's cannot be told apart); [] without threadpoolctl."
+    try:
+        from threadpoolctl import ThreadpoolController
+        libs = ThreadpoolController().select(user_api="blas").lib_controllers
+    except Exception: return []
+    return [c for c in libs if "numpy" in str(c.filepath).lower()] or libs
+
 class _OneThreadBLAS:
     "NumPy's BLAS held to one thread around a product, then restored (re-entrant and thread-safe; see 'Single queries on CPU')."
     def __init__(self):
         self.lock, self.users, self.saved = threading.Lock(), 0, None
         self.get = self.set = None   # OpenBLAS's own C functions (about 0.3 us a call), when NumPy's BLAS is OpenBLAS
         self.libs = []               # else threadpoolctl's controllers (a few us a call); neither: `einsum`
-        try:
-            from threadpoolctl import ThreadpoolController
-            libs = ThreadpoolController().select(user_api="blas").lib_controllers
-            libs = [c for c in libs if "numpy" in str(c.filepath).lower()] or libs
-        except Exception: libs = []   # no threadpoolctl (or it cannot read the libraries)
+        libs = _numpy_blas()
         self.single = len(libs) == 1 and getattr(libs[0], "threading_layer", "") == "disabled"   # a one-thread build
         if len(libs) == 1 and libs[0].internal_api == "openblas" and getattr(libs[0], "threading_layer", "") == "pthreads":
             try:
@@ -144,14 +148,6 @@ def _blas1() -> _OneThreadBLAS:
     if _BLAS1 is None: _BLAS1 = _OneThreadBLAS()
     return _BLAS1
 
-def _numpy_blas() -> list:
-    "threadpoolctl controllers of NumPy's BLAS (of every loaded BLAS when NumPy's cannot be told apart); [] without threadpoolctl."
-    try:
-        from threadpoolctl import ThreadpoolController
-        libs = ThreadpoolController().select(user_api="blas").lib_controllers
-    except Exception: return []
-    return [c for c in libs if "numpy" in str(c.filepath).lower()] or libs
-
 _EINSUM = {(2, 1): "ij,j->i", (1, 2): "i,ij->j", (2, 2): "ij,jk->ik"}
 _F32 = np.dtype(np.float32)
 
@@ -163,19 +159,9 @@ def _dot1(a: np.ndarray, # (m, p) or (p,) float32
     if t.get is None:
         if t.single: return a @ b
         if not t.libs: return np.einsum(_EINSUM[a.ndim, b.ndim], a, b)
-        t.enter()
-        try: return a @ b
-        finally: t.leave()
-    with t.lock:                                         # `enter`/`leave` inlined: this is every single query's path
-        if not t.users:
-            t.saved = t.get()
-            if t.saved != 1: t.set(1)
-        t.users += 1
+    t.enter()
     try: return a @ b
-    finally:
-        with t.lock:
-            t.users -= 1
-            if not t.users and t.saved != 1: t.set(t.saved)
+    finally: t.leave()
 
 def _scores_one_thread(X: np.ndarray, # (n, d) float32 document embeddings
                        Q: np.ndarray, # (b, d) float32 queries

@@ -201,9 +201,22 @@ def _sae_device(sae): return sae.W_dec.device
 def _edited_code(values, indices, edits) -> dict:
     "The edited code {latent: activation} from a top-k code (values, indices) and resolved edits (as `apply_edits`)."
     z = {int(j): float(v) for j, v in zip(indices, values) if v != 0}
-    for i, op, value in _edit_triples(edits):
-        z[i] = value if op == "set" else (z.get(i, 0.0) * value if op == "scale" else z.get(i, 0.0) + value)
+    for i, op, value in _edit_triples(edits): z[i] = _edit_value(z.get(i, 0.0), op, value)
     return z
+
+def _edit_value(old: float, # the latent's value before the edit
+                op: str, # "set", "scale" or "add"
+                value: float, # the edit's value
+               ) -> float:
+    "A latent's value after one resolved edit."
+    return value if op == "set" else (old * value if op == "scale" else old + value)
+
+def _decode_numpy(z: dict, # {latent: activation}
+                  D: np.ndarray, # (n, d) decoder rows
+                  b: np.ndarray, # (d,) pre-bias
+                 ) -> np.ndarray:
+    "`b + sum_j z_j D[j]` as a new (d,) array (one-thread product)."
+    return b + _dot1(np.fromiter(z.values(), b.dtype, len(z)), D[np.fromiter(z, np.intp, len(z))]) if z else b.copy()
 
 def _edit_triples(edits) -> list:
     "(feature index, op, value) of resolved edits, checked as `as_edits` checks them (plain tuples and `Edit`s without building new ones)."
@@ -243,8 +256,7 @@ def steer_sae(sae, # a TopKSAE (`encode_topk`, `decode_sparse`)
         D, b = arrays
         vn, jn = v.numpy()[0], i.numpy()[0]
         z = _edited_code(vn.tolist(), jn.tolist(), edits)
-        e2 = b + _dot1(np.fromiter(z.values(), b.dtype, len(z)), D[np.fromiter(z, np.intp, len(z))]) if z else b.copy()
-        e2 = torch.from_numpy(e2[None])
+        e2 = torch.from_numpy(_decode_numpy(z, D, b)[None])
         zd = np.zeros((1, sae.n_latents), vn.dtype); zd[0, jn] = vn
         zd = torch.from_numpy(zd)
     else:
@@ -269,10 +281,8 @@ class QueryCode:
         self._key = (self._W._version, self._W.data_ptr(), self._b._version, self._b.data_ptr())
         if arrays is None: self._D = self.decoded = None               # GPU (or not float32): `steer_sae` each time
         else:
-            self._D, b = arrays                                          # the unedited decode, as `steer_sae` computes it
-            z = self.z
-            self.decoded = b + _dot1(np.fromiter(z.values(), b.dtype, len(z)), self._D[np.fromiter(z, np.intp, len(z))]) \
-                if z else b.copy()
+            self._D, b = arrays
+            self.decoded = _decode_numpy(self.z, self._D, b)            # the unedited decode, as `steer_sae` computes it
 
     def vector(self, edits=(), # edits with resolved feature indices
               ) -> np.ndarray:
@@ -282,9 +292,7 @@ class QueryCode:
             # on the GPU, or the SAE's weights changed since the code was taken: decode afresh
             return steer_sae(self.sae, None, edits, code=(self.values, self.indices))[0][0].float().cpu().numpy()
         z, new = self.z, {}
-        for j, op, value in _edit_triples(edits):                      # as `_edited_code`
-            old = new[j] if j in new else z.get(j, 0.0)
-            new[j] = value if op == "set" else (old * value if op == "scale" else old + value)
+        for j, op, value in _edit_triples(edits): new[j] = _edit_value(new[j] if j in new else z.get(j, 0.0), op, value)
         e2, D = None, self._D
         for j, x in new.items():
             delta = x - z.get(j, 0.0)
