@@ -314,11 +314,14 @@ def _update_dead_counter(sae, idx, v_raw, reduce=None):
 def _aux_topk(z_pre: torch.Tensor, # (B, n) pre-activations
               dead: torch.Tensor, # (n,) bool: the dead latents
               auxk: int, # latents kept per row
-             ) -> tuple[torch.Tensor, torch.Tensor]:
-    "The top `auxk` pre-activations among the dead latents only: (values (B, a), latents (B, a)), a = min(auxk, number dead)."
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The top `auxk` pre-activations among the dead latents only: (values (B, a), their positions (B, a) among the
+    dead latents, the dead latents `cols` (n_dead,), the dead block `z_pre[:, cols]`); a = min(auxk, number dead),
+    and `cols[positions]` are the latents."""
     cols = dead.nonzero().squeeze(1)
-    v, j = z_pre.index_select(1, cols).topk(min(auxk, len(cols)), dim=-1, sorted=False)   # any order: e_hat is a sum
-    return v, cols[j]
+    zd = z_pre.index_select(1, cols)                                   # (B, n_dead): live latents never enter
+    v, j = zd.topk(min(auxk, len(cols)), dim=-1, sorted=False)        # any order: e_hat is a sum
+    return v, j, cols, zd
 
 def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when `update_stats`)
              x: torch.Tensor, # a batch of embeddings (B, d), already on the model's device
@@ -335,7 +338,9 @@ def sae_loss(sae: TopKSAE, # the model (its dead-latent counter is updated when 
         if update_stats: _update_dead_counter(sae, idx, v_raw, reduce)
         dead = sae.dead_mask()
         use_aux = cfg.use_auxk and bool(dead.any())
-        if use_aux and sparse: a_raw, a_idx = _aux_topk(z_pre, dead, cfg.auxk)
+        if use_aux and sparse:
+            a_raw, a_j, cols, _ = _aux_topk(z_pre, dead, cfg.auxk)
+            a_idx = cols[a_j]
         elif use_aux: a_raw, a_idx = (z_pre * dead).topk(cfg.auxk, dim=-1)   # live latents masked to 0, as the authors
     if sparse:
         sel_idx = torch.cat([idx, a_idx], 1) if use_aux else idx
@@ -485,9 +490,7 @@ def sae_grads(sae: TopKSAE, # the model (its dead-latent counter is updated when
     aux, sel, raw, Gs, dense = x.new_zeros(()), idx, v_raw, G, None
     if use_aux:
         with _phase("sae.auxk"):
-            cols = dead.nonzero().squeeze(1)
-            zd = z_pre.index_select(1, cols)                               # (B, n_dead): live latents never enter
-            a_raw, a_j = zd.topk(min(cfg.auxk, len(cols)), dim=-1, sorted=False)
+            a_raw, a_j, cols, zd = _aux_topk(z_pre, dead, cfg.auxk)
             if aux_dense is None: aux_dense = len(cols) <= _AUX_DENSE * a_j.shape[1]
             if aux_dense:
                 Za = torch.zeros_like(zd).scatter_(1, a_j, F.relu(a_raw))   # z_aux on the dead block
