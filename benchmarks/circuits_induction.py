@@ -33,7 +33,7 @@ def run_model(args, model_seed):
     model = induction_model(cfg)
     t_model = time.perf_counter() - t0
     truth, table = induction_ground_truth(model, cfg, threshold=args.gt_threshold)
-    print(f"induction model {cfg.key()} (seed {cfg.seed}): ready in {t_model:.1f}s (includes training when not cached)")
+    print(f"induction model {cfg.key()} (seed {cfg.seed}): ready in {t_model:.1f}s (includes training when neither cached nor shipped)")
     print("ground truth from attention patterns:",
           ", ".join(f"{l} ({r})" for l, r in zip(table.index, table.role) if r))
     if not 0 < len(truth) < len(table):

@@ -78,6 +78,6 @@ def register(subparsers, # the action returned by `add_subparsers` (see `univers
     q.add_argument("--method", default=INDUCTION_METHOD, choices=list(ALL_METHODS),
                    help=f"scores: 'paper' (as published) or ours (default {INDUCTION_METHOD!r}: calibrated, with a null control; "
                         f"the patching methods measure the task's log-probability and have no null control on this task)")
-    q.add_argument("--retrain", action="store_true", help="train the induction model again instead of using the cache")
+    q.add_argument("--retrain", action="store_true", help="train the induction model again instead of using the cached or shipped weights")
     q.add_argument("--device", metavar="DEV", help="device for the SAE")
     q.set_defaults(func=cmd_circuits_induction)

@@ -6,14 +6,16 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import warnings
 import json
+from pathlib import Path
 from dataclasses import asdict, dataclass
 
 # %% auto #0
 __all__ = ['InductionConfig', 'repeated_sequences', 'training_batch', 'repeat_loss', 'train_induction_model',
-           'save_induction_model', 'load_induction_model', 'induction_model', 'attention_scores',
-           'induction_ground_truth', 'induction_task', 'check_induction_model']
+           'save_induction_model', 'load_induction_model', 'shipped_induction_dir', 'induction_model',
+           'attention_scores', 'induction_ground_truth', 'induction_task', 'check_induction_model']
 
 # %% ../../nbs/circuits/05_induction.ipynb #55aac095
 import numpy as np
@@ -161,13 +163,21 @@ def load_induction_model(path) -> tuple[TransformerBridge, InductionConfig]:
     model.load_state_dict(load_file(str(path / "model.safetensors")))
     return model.eval(), cfg
 
-def induction_model(cfg: InductionConfig | None = None, # settings (the cache key)
-                    retrain: bool = False, # train again even if cached
-                   ) -> TransformerBridge:
-    "The trained induction model: from the cache under `data_dir('circuits')`, or trained and cached."
+def shipped_induction_dir(cfg: InductionConfig | None = None, # settings
+                         ) -> Path:
+    "Where the package keeps the trained weights of `cfg` when it ships them (only the default `InductionConfig()`)."
     cfg = cfg or InductionConfig()
-    path = data_dir("circuits", f"induction-{cfg.key()}")
-    if not retrain and (path / "model.safetensors").is_file(): return load_induction_model(path)[0]
+    return Path(importlib.util.find_spec("universetbd").origin).parent / "data" / f"induction-{cfg.key()}"
+
+def induction_model(cfg: InductionConfig | None = None, # settings (the cache key)
+                    retrain: bool = False, # train again even if cached or shipped
+                   ) -> TransformerBridge:
+    "The trained induction model: from the cache under `data_dir('circuits')`, else the weights the package ships for these settings, else trained and cached."
+    cfg = cfg or InductionConfig()
+    path = data_dir("circuits", f"induction-{cfg.key()}", create=False)
+    if not retrain:
+        for p in (path, shipped_induction_dir(cfg)):
+            if (p / "model.safetensors").is_file(): return load_induction_model(p)[0]
     model = train_induction_model(cfg)
     save_induction_model(model, cfg, path)
     return model
