@@ -29,9 +29,9 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'FINGERPRINT_VERSION', 'PROGRESS_ENV', 'PROGRESS_WIDGET',
            'UniverseTBDError', 'InputError', 'MissingDependencyError', 'NotConfiguredError', 'require', 'Config',
-           'get_device', 'seed_everything', 'torch_threads', 'data_dir', 'shared_data', 'fsync_dir', 'atomic_path',
-           'atomic_write', 'atomic_dir', 'check_finite', 'read_json', 'StaleResultError', 'ArrayChunks', 'digest',
-           'Fingerprint', 'fingerprint', 'write_fingerprint', 'read_fingerprint', 'progress']
+           'get_device', 'seed_everything', 'torch_threads', 'data_dir', 'package_data', 'shared_data', 'fsync_dir',
+           'atomic_path', 'atomic_write', 'atomic_dir', 'check_finite', 'read_json', 'StaleResultError', 'ArrayChunks',
+           'digest', 'Fingerprint', 'fingerprint', 'write_fingerprint', 'read_fingerprint', 'progress']
 
 # %% ../nbs/00_core.ipynb #7631e3d5
 from platformdirs import user_cache_dir
@@ -204,6 +204,11 @@ def data_dir(*parts: str, # sub-directories below the package's data directory
     path = Path(root).expanduser().joinpath(*parts)
     if create: path.mkdir(parents=True, exist_ok=True)
     return path
+
+def package_data(*parts: str, # a file or folder below `universetbd/data`, e.g. "judge_seed.jsonl"
+                ) -> Path:
+    "A path in the data the installed package ships (`universetbd/data`: the arXiv sample, the judge seed set, trained weights)."
+    return Path(importlib.util.find_spec("universetbd").origin).parent.joinpath("data", *parts)
 
 # %% ../nbs/00_core.ipynb #aca663a1
 SHARED_DATA_ENV = "UNIVERSETBD_SHARED_DATA"

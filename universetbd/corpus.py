@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 # %% ../nbs/03_corpus.ipynb #48424b7e
-from .core import InputError, NotConfiguredError, atomic_path, data_dir, digest, require
+from .core import InputError, NotConfiguredError, atomic_path, data_dir, digest, package_data, require
 
 # %% ../nbs/03_corpus.ipynb #e74aa6ca
 REQUIRED_COLUMNS = ("id", "text")
@@ -474,7 +474,7 @@ def arxiv_group(categories, # space-separated arXiv categories, primary first (e
 
 def arxiv_sample_dir() -> Path:
     "The folder of the installed package that holds the arXiv sample (`universetbd/data`)."
-    return Path(importlib.util.find_spec("universetbd").origin).parent / "data"
+    return package_data()
 
 def _file_digest(path: Path) -> str:   # the SHA-256 that `sha256sum` prints, so the source file can be checked by hand
     h = hashlib.sha256()

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import warnings
 import json
 from pathlib import Path
@@ -25,7 +24,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING: from transformer_lens import TransformerBridge, TransformerBridgeConfig  # loaded on first use
 
 # %% ../../nbs/circuits/05_induction.ipynb #9758114e
-from ..core import Config, InputError, atomic_path, atomic_write, data_dir, fingerprint, progress, seed_everything
+from ..core import (Config, InputError, atomic_path, atomic_write, data_dir, fingerprint, package_data, progress,
+                              seed_everything)
 from .acts import head_labels, model_heads, torch_threads
 from .tasks import CircuitTask, next_token_metric
 
@@ -167,7 +167,7 @@ def shipped_induction_dir(cfg: InductionConfig | None = None, # settings
                          ) -> Path:
     "Where the package keeps the trained weights of `cfg` when it ships them (only the default `InductionConfig()`)."
     cfg = cfg or InductionConfig()
-    return Path(importlib.util.find_spec("universetbd").origin).parent / "data" / f"induction-{cfg.key()}"
+    return package_data(f"induction-{cfg.key()}")
 
 def induction_model(cfg: InductionConfig | None = None, # settings (the cache key)
                     retrain: bool = False, # train again even if cached or shipped

@@ -14,7 +14,7 @@ import pandas as pd
 __all__ = ['POLICY', 'LABELS', 'CATEGORIES', 'SPLITS', 'seed_path', 'load_labelled', 'load_seed']
 
 # %% ../../nbs/judge/01_data.ipynb #2fdb2c84
-from ..core import InputError
+from ..core import InputError, package_data
 
 # %% ../../nbs/judge/01_data.ipynb #26397b1f
 POLICY = ("an astronomy and machine-learning literature assistant answers research questions; it declines requests "
@@ -25,8 +25,7 @@ SPLITS = ("train", "held_out")
 
 def seed_path() -> Path:
     "Path of the shipped seed set `universetbd/data/judge_seed.jsonl`."
-    import importlib.resources
-    p = Path(str(importlib.resources.files("universetbd") / "data" / "judge_seed.jsonl"))
+    p = package_data("judge_seed.jsonl")
     if not p.is_file(): raise FileNotFoundError(f"{p} is missing: reinstall universetbd (pip install -e . from a checkout)")
     return p
 
