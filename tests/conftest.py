@@ -36,7 +36,7 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if Path(str(item.fspath)).stem in RAY_FILES: item.add_marker(pytest.mark.ray)
+        if item.path.stem in RAY_FILES: item.add_marker(pytest.mark.ray)
 
 
 def xdist_group(path: str) -> str:

@@ -145,7 +145,6 @@ def train_induction_model(cfg: InductionConfig | None = None, # settings
 def save_induction_model(model, cfg: InductionConfig, path):
     "Weights (safetensors) and config (JSON) into folder `path`, atomically."
     from safetensors.torch import save_file
-    from pathlib import Path
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     with atomic_write(path / "config.json") as f: json.dump(asdict(cfg), f, indent=1)
     with atomic_path(path / "model.safetensors") as tmp:
@@ -154,7 +153,6 @@ def save_induction_model(model, cfg: InductionConfig, path):
 def load_induction_model(path) -> tuple[TransformerBridge, InductionConfig]:
     "Load a model saved by `save_induction_model`."
     from safetensors.torch import load_file
-    from pathlib import Path
     path = Path(path)
     if not (path / "model.safetensors").is_file(): raise InputError(f"no saved induction model in {path}")
     cfg = InductionConfig(**json.loads((path / "config.json").read_text()))
