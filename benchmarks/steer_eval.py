@@ -45,6 +45,7 @@ from pathlib import Path
 
 import torch
 
+from universetbd.core import torch_threads
 from universetbd.steer import (SteerConfig, NegativePool, SteerGenerator, UncachedSteer, TASKS, astro_examples,
                                prompted_expert, lora_expert, load_base, BASELINES, baseline_generate, steer_metrics)
 
@@ -86,9 +87,13 @@ def main(argv=None):
     ap.add_argument("--speed-only", action="store_true", help="only the speed comparison")
     ap.add_argument("--out", default=str(RESULTS), help="folder for the results")
     a = ap.parse_args(argv)
+    with torch_threads(a.threads):  # restored after (the tests call main() in their own process)
+        return run(a)
+
+def run(a):
+    "The grid, the baselines and the speed comparison for parsed arguments `a`; writes and returns the results."
     mode = "quick" if a.quick else "full" if a.full else "default"
     m = MODES[mode]
-    torch.set_num_threads(a.threads)
     t_start = time.perf_counter()
     net, tok = load_base(a.model, device="cuda" if torch.cuda.is_available() else None)
     real = astro_examples(m["n_real"], max_chars=m["max_chars"])

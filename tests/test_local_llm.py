@@ -43,6 +43,29 @@ def test_chat_greedy_batched_and_cached(smol, tmp_path):
     assert len(llm.store) == 2
 
 
+def test_converted_copy_is_the_same_model(smol, monkeypatch):
+    """The first load kept the GGUF model's float32 copy; a load from it (what each later process does, in about a second
+    instead of 20) has the same weights, names, tokenizer, chat template, logits and greedy answer."""
+    import torch
+    import universetbd.llm as llm
+    folder = llm.converted_dir(llm.smollm2_file())
+    assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
+    monkeypatch.setattr(llm, "_LOADED", {})  # as in a new process
+    net, tok = llm.load_local_model("smollm2", device="cpu")
+    assert net is not smol.net
+    ref, new = smol.net.state_dict(), net.state_dict()
+    assert ref.keys() == new.keys() and all(torch.equal(ref[k], new[k]) for k in ref)
+    assert (tok.name_or_path, net.config._name_or_path) == (smol.tokenizer.name_or_path, smol.net.config._name_or_path)
+    assert tok.chat_template == smol.tokenizer.chat_template and len(tok) == len(smol.tokenizer)
+    text = llm.chat_text(tok, [{"role": "user", "content": "Name a planet, ünïcode ✓ <b>"}])
+    ids = tok(text, return_tensors="pt")
+    assert ids.input_ids.tolist() == smol.tokenizer(text, return_tensors="pt").input_ids.tolist()
+    with torch.no_grad():
+        assert torch.equal(net(**ids).logits, smol.net(**ids).logits)
+        out = [m.generate(**ids, max_new_tokens=6, do_sample=False) for m in (net, smol.net)]
+    assert torch.equal(*out)
+
+
 @pytest.mark.filterwarnings("ignore:.*did not parse as numbers")  # a 135M model often answers something else
 def test_labels_and_scores(smol, atlas, tmp_path):
     from universetbd.features.labels import LLMLabeller, score_labels

@@ -17,6 +17,7 @@ import json
 import numbers
 import os
 import random
+import re
 import secrets
 import shutil
 import stat
@@ -29,9 +30,9 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'HOME_ENV', 'SHARED_DATA_ENV', 'FINGERPRINT_VERSION', 'PROGRESS_ENV', 'PROGRESS_WIDGET',
            'UniverseTBDError', 'InputError', 'MissingDependencyError', 'NotConfiguredError', 'require', 'Config',
-           'get_device', 'seed_everything', 'torch_threads', 'data_dir', 'package_data', 'shared_data', 'fsync_dir',
-           'atomic_path', 'atomic_write', 'atomic_dir', 'check_finite', 'read_json', 'StaleResultError', 'ArrayChunks',
-           'digest', 'Fingerprint', 'fingerprint', 'write_fingerprint', 'read_fingerprint', 'progress']
+           'get_device', 'seed_everything', 'torch_threads', 'data_dir', 'package_data', 'slug', 'shared_data',
+           'fsync_dir', 'atomic_path', 'atomic_write', 'atomic_dir', 'check_finite', 'read_json', 'StaleResultError',
+           'ArrayChunks', 'digest', 'Fingerprint', 'fingerprint', 'write_fingerprint', 'read_fingerprint', 'progress']
 
 # %% ../nbs/00_core.ipynb #7631e3d5
 from platformdirs import user_cache_dir
@@ -209,6 +210,12 @@ def package_data(*parts: str, # a file or folder below `universetbd/data`, e.g. 
                 ) -> Path:
     "A path in the data the installed package ships (`universetbd/data`: the arXiv sample, the judge seed set, trained weights)."
     return Path(importlib.util.find_spec("universetbd").origin).parent.joinpath("data", *parts)
+
+def slug(name, # any text, e.g. a model name
+         sep: str = "-", # what replaces each run of other characters
+        ) -> str:
+    "A file-name-safe form of `name` (letters, digits and `._-`, at most 60 characters) for folders named by a name and a hash."
+    return re.sub(r"[^A-Za-z0-9._-]+", sep, str(name)).strip("._-")[:60] or "model"
 
 # %% ../nbs/00_core.ipynb #aca663a1
 SHARED_DATA_ENV = "UNIVERSETBD_SHARED_DATA"

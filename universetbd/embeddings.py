@@ -24,7 +24,7 @@ import pandas as pd
 
 # %% ../nbs/04_embeddings.ipynb #2988c9a9
 from .core import (InputError, NotConfiguredError, atomic_path, data_dir, digest, get_device, progress,
-                              require)
+                              require, slug)
 from .corpus import Corpus, arxiv_sample, arxiv_sample_meta
 from .llm import openai_client, resolve_settings
 
@@ -354,9 +354,6 @@ def text_key(text: str) -> bytes:
     "The 16-byte content hash that keys a text in the embedding cache."
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
-def _slug(s: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("_")[:60] or "model"
-
 class EmbeddingCache:
     "An on-disk store of vectors for one embedder, keyed by text hash, written in atomic shards."
     def __init__(self, cache_key: str, # the embedder's `cache_key` (model name, dimension, ...)
@@ -367,7 +364,7 @@ class EmbeddingCache:
         self.cache_key, self.dim, self.max_shards = cache_key, int(dim), max_shards
         digest = hashlib.blake2b(cache_key.encode(), digest_size=6).hexdigest()
         self.dir = Path(root) if root is not None else data_dir("embeddings")
-        self.dir = self.dir / f"{_slug(cache_key.split('|')[0])}-{digest}"
+        self.dir = self.dir / f"{slug(cache_key.split('|')[0], '_')}-{digest}"
         self._keys, self._vecs, self._index = None, None, None
 
     def _shards(self): return sorted(self.dir.glob("shard-*.npz")) if self.dir.exists() else []

@@ -25,12 +25,12 @@ __all__ = ['BASE_URL_ENV', 'MODEL_ENV', 'API_KEY_ENV', 'OPENAI_KEY_ENV', 'OPENAI
            'EMBED_MODEL_ENV', 'ENV_VARS', 'OPENAI_URL', 'DEFAULT_EMBED_MODEL', 'NO_KEY', 'LOCAL_PREFIX',
            'DEFAULT_LOCAL_MODEL', 'LOCAL_INSTALL', 'HOW_TO_CONFIGURE', 'ANSWER_CODE', 'is_local_spec', 'is_openai_url',
            'LLMSettings', 'resolve_settings', 'openai_client', 'LLMError', 'chat', 'LLM', 'AnswerStore', 'local_name',
-           'smollm2_file', 'local_source', 'weights_fingerprint', 'llm_fingerprint', 'tokenizer_sides',
-           'load_local_model', 'chat_text', 'LocalLLM', 'lora_train', 'get_llm']
+           'smollm2_file', 'local_source', 'weights_fingerprint', 'llm_fingerprint', 'tokenizer_sides', 'llama_copy',
+           'save_local_model', 'converted_dir', 'load_local_model', 'chat_text', 'LocalLLM', 'lora_train', 'get_llm']
 
 # %% ../nbs/05_llm.ipynb #96ad1877
-from .core import (InputError, MissingDependencyError, NotConfiguredError, UniverseTBDError, data_dir, digest,
-                              get_device, require, torch_threads)
+from .core import (HOME_ENV, InputError, MissingDependencyError, NotConfiguredError, UniverseTBDError, atomic_dir,
+                              data_dir, digest, get_device, require, slug, torch_threads)
 
 # %% ../nbs/05_llm.ipynb #ab698977
 BASE_URL_ENV = "UNIVERSETBD_LLM_BASE_URL"
@@ -378,20 +378,74 @@ def tokenizer_sides(tokenizer, # a transformers tokenizer that other objects may
             if old[2] is None and tokenizer.pad_token is not None:
                 with contextlib.suppress(Exception): tokenizer.pad_token = None
 
+_SOURCE_KEYS = ("architectures", "model_type", "quantization_config", "_name_or_path", "_model_name_or_path",
+                "transformers_version", "dtype", "torch_dtype")
+
+def llama_copy(model, # a transformers Llama model (e.g. loaded from a GGUF file)
+              ):
+    "A fresh float32 `LlamaForCausalLM` with `model`'s config and weights (a GGUF-loaded model cannot be saved as it is)."
+    from transformers import LlamaConfig, LlamaForCausalLM
+    cfg = model.config.to_dict()
+    if cfg.get("model_type") != "llama":
+        raise InputError(f"llama_copy converts Llama models, got model_type={cfg.get('model_type')!r}: save this model "
+                         f"with save_pretrained and pass its folder")
+    fresh = LlamaForCausalLM(LlamaConfig(**{k: v for k, v in cfg.items() if k not in _SOURCE_KEYS}))
+    fresh.load_state_dict({k: v.float() for k, v in model.state_dict().items()}, strict=True)
+    return fresh.float().eval()
+
+def save_local_model(model, # a transformers causal LM
+                     tokenizer, # its tokenizer
+                     path, # the folder to write (replaced whole)
+                    ) -> Path:
+    "Save `model` (Llama models through `llama_copy`) and `tokenizer` into `path` atomically: a folder `from_pretrained` loads."
+    if tokenizer is None: raise InputError("a tokenizer is needed beside the model: pass tokenizer=")
+    net = llama_copy(model) if getattr(model.config, "model_type", None) == "llama" else model
+    with atomic_dir(path) as tmp:
+        net.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+    return Path(path)
+
+def converted_dir(gguf, # a .gguf file
+                 ) -> Path:
+    "Where the float32 copy of a GGUF model is kept: `data_dir('models')/<file name>-<first 16 hex digits of its content hash>`."
+    f = Path(gguf)
+    return data_dir("models", create=False) / f"{slug(f.stem)}-{weights_fingerprint(f).split('|', 1)[1][:16]}"
+
+def _pretrained(tf, src, **kw):
+    return tf.AutoTokenizer.from_pretrained(src, **kw), tf.AutoModelForCausalLM.from_pretrained(src, **kw)
+
+def _load_gguf(tf, src: str, gguf_file: str, convert: bool):
+    "(tokenizer, model) of a GGUF file: from its float32 copy when one is saved, else de-quantised (and the copy saved)."
+    folder = converted_dir(Path(src) / gguf_file)
+    if convert and (folder / "config.json").is_file():
+        try:
+            tok, net = _pretrained(tf, str(folder))
+            tok.name_or_path = net.config._name_or_path = src  # what a GGUF load names them (caches may be keyed by it)
+            return tok, net
+        except Exception as e:  # a damaged copy (a torn disk, a deleted file): the GGUF file is still there
+            warnings.warn(f"the converted copy in {folder} did not load ({e}): de-quantising {gguf_file} again")
+    tok, net = _pretrained(tf, src, gguf_file=gguf_file)
+    if convert:
+        try: save_local_model(net, tok, folder)
+        except (OSError, UniverseTBDError) as e:
+            warnings.warn(f"could not keep the converted model in {folder} ({e}): the next process de-quantises the GGUF file "
+                          f"again (about 20 s); free some space or point {HOME_ENV} at a writable folder")
+    return tok, net
+
 def load_local_model(model: str = DEFAULT_LOCAL_MODEL, # "smollm2", a Hugging Face name, a local directory or .gguf file
                      device=None, # "cpu", "cuda", ... (default: `universetbd.core.get_device`)
+                     convert: bool = True, # a GGUF model: keep its float32 copy (`converted_dir`) and load that next time
                     ):
-    "(causal LM in eval mode, tokenizer): loaded once per process for each model and device."
+    """(causal LM in eval mode, tokenizer): loaded once per process for each model and device. A GGUF file is de-quantised
+    once and kept as float32 safetensors (540 MB for SmolLM2): later processes load that in about a second, not 20 s."""
     src, gguf_file = local_source(model)
     dev = get_device(device)
     key = (src, gguf_file, str(dev))
     with _LOAD_LOCK:
         if key not in _LOADED:
             tf = require("transformers", "transformers", "the local LLM")
-            kw = {"gguf_file": gguf_file} if gguf_file else {}
             try:
-                tok = tf.AutoTokenizer.from_pretrained(src, **kw)
-                net = tf.AutoModelForCausalLM.from_pretrained(src, **kw)
+                tok, net = _load_gguf(tf, src, gguf_file, convert) if gguf_file else _pretrained(tf, src)
             except OSError as e:
                 raise NotConfiguredError(f"could not load the local model {model!r} from {src!r} ({e}): check the name or "
                                          f"path, or use '{DEFAULT_LOCAL_MODEL}' (offline: `{LOCAL_INSTALL}`)") from e

