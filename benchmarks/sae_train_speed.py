@@ -183,8 +183,10 @@ class Ours:
         # fire_threshold=inf: no counter is ever reset, so the first n_dead latents stay dead (as SAELens's fixed mask)
         self.sae = TopKSAE(d_in=d, n_latents=n, k=k, auxk=2 * k, fire_threshold=float("inf")).to(device)._fix_layout()
         self.sae.pre_bias.data = self.X[:10_000].median(0).values
-        # the same optimizer construction as the SAELens side (ADAM[adam]); "fused" is what make_optimizer ships
-        self.opt = torch.optim.Adam(self.sae.parameters(), lr=LR, betas=(0.9, 0.999), **ADAM[adam])
+        # the same Adam as the SAELens side (ADAM[adam]; "fused" is what make_optimizer ships), given the column-major
+        # decoder weight as its contiguous (n, d) view, as make_optimizer does (SAELens's W_dec is (n, d) already)
+        from universetbd.sae.topk import _ViewAdam, _adam_view
+        self.opt = _ViewAdam([_adam_view(p) for p in self.sae.parameters()], lr=LR, betas=(0.9, 0.999), **ADAM[adam])
         self.n_dead = int(dead_fraction * n)
 
     def run(self, steps):

@@ -548,13 +548,55 @@ def sae_step(sae: TopKSAE, # the model
     return {"loss": out["loss"].item(), "nmse": out["nmse"].item(), "auxk_loss": out["auxk_loss"].item()}
 
 # %% ../../nbs/sae/01_topk.ipynb #f519f2d8
+def _adam_view(p: torch.Tensor) -> torch.Tensor:
+    "`p` as Adam should see it: a column-major matrix (the decoder) as its contiguous transpose, a leaf on the same storage."
+    if p.ndim != 2 or p.is_contiguous() or not p.t().is_contiguous(): return p
+    v = nn.Parameter(p.detach().t(), requires_grad=p.requires_grad)
+    v._grad_of = weakref.ref(p)   # its gradient is `p.grad.t()`, taken at each step
+    return v
+
+class _ViewAdam(torch.optim.Adam):
+    "Adam over some parameters' transposed views (`_adam_view`): `step` takes their gradients from the sources, `zero_grad` clears both."
+    def _sources(self):
+        for group in self.param_groups:
+            for v in group["params"]:
+                p = getattr(v, "_grad_of", lambda: None)()
+                if p is not None: yield v, p
+
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad(): loss = closure()
+        for v, p in self._sources():   # a view of the gradient, contiguous as the parameter (or a copy when it is not)
+            g = p.grad
+            v.grad = None if g is None else g.t() if g.t().is_contiguous() else g.t().contiguous()
+        super().step()
+        return loss
+
+    def load_state_dict(self, state_dict):
+        "Also a state saved by Adam over the parameters themselves (a checkpoint of earlier versions): moments transposed."
+        super().load_state_dict(state_dict)
+        for v, _ in self._sources():
+            st = self.state.get(v, {})
+            for k, m in st.items():
+                if torch.is_tensor(m) and m.ndim == 2 and m.shape != v.shape and m.shape == v.shape[::-1]: st[k] = m.t().contiguous()
+
+    def zero_grad(self, set_to_none: bool = True):
+        super().zero_grad(set_to_none)
+        for v, p in self._sources():
+            if p.grad is None: continue
+            if set_to_none: p.grad = None
+            else: p.grad.zero_()
+
 def make_optimizer(sae: TopKSAE, # the model to optimise
                    lr: float | None = None, # learning rate (default `sae.cfg.lr`)
                   ) -> torch.optim.Adam:
-    "Adam over the SAE's parameters (fused kernel on CPU/CUDA)."
+    """Adam over the SAE's parameters (fused kernel on CPU/CUDA). The column-major decoder weight enters as its (n, d)
+    transpose, which shares its storage: torch's fused CPU Adam copied its non-contiguous gradient on every step."""
     lr = sae.cfg.lr if lr is None else lr
-    try: return torch.optim.Adam(sae.parameters(), lr=lr, fused=sae.device.type in ("cpu", "cuda"))
-    except (RuntimeError, TypeError): return torch.optim.Adam(sae.parameters(), lr=lr)
+    params = [_adam_view(p) for p in sae.parameters()]
+    try: return _ViewAdam(params, lr=lr, fused=sae.device.type in ("cpu", "cuda"))
+    except (RuntimeError, TypeError): return _ViewAdam(params, lr=lr)
 
 # %% ../../nbs/sae/01_topk.ipynb #57ad170e
 def _as_matrix(X, name="embeddings") -> torch.Tensor:
