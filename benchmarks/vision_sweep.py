@@ -44,7 +44,7 @@ os.environ.setdefault("UNIVERSETBD_PROGRESS", "0")
 
 import torch
 
-from universetbd.core import atomic_write, seed_everything
+from universetbd.core import atomic_write, seed_everything, torch_threads
 from universetbd.vision import ImageFolder, Sweep, TrainConfig, create_model, digits_folder, effects, train
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -93,12 +93,17 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest on a shared machine)")
     ap.add_argument("--out", default=str(RESULTS), help="folder for the results")
     a = ap.parse_args(argv)
+    with torch_threads(max(1, a.threads)):  # restored after (the tests call main() in their own process)
+        return run(a)
+
+
+def run(a):
+    "The sweep, its effects and the speed comparison for parsed arguments `a`; writes and returns the results."
     mode = "quick" if a.quick else "default"
     m = MODES[mode]
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     path = out / f"vision_sweep_{mode}.parquet"
     if a.fresh and path.exists(): path.unlink()
-    torch.set_num_threads(max(1, a.threads))
     folder = ImageFolder(digits_folder(m["size"], m["width"]), max_per_class=m["per_class"])
     base = TrainConfig(model=a.model, size=m["size"], epochs=m["epochs"], lr=1e-2, batch_size=64 if not a.quick else 32)
     t0 = time.perf_counter()

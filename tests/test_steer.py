@@ -44,7 +44,14 @@ def test_steered_generation(smol):
 def test_benchmark_quick(smol, tmp_path):
     spec = importlib.util.spec_from_file_location("steer_eval", REPO / "benchmarks" / "steer_eval.py")
     bench = importlib.util.module_from_spec(spec); spec.loader.exec_module(bench)
-    res = bench.main(["--quick", "--out", str(tmp_path)])  # same process: the model loaded above is reused
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(before + 1)  # a setting that the benchmark's --threads 1 differs from
+    try:
+        res = bench.main(["--quick", "--out", str(tmp_path)])  # same process: the model loaded above is reused
+        after = torch.get_num_threads()
+    finally: torch.set_num_threads(before)
+    assert after == before + 1  # the benchmark ran on its own setting and gave this process's back
     saved = json.loads((tmp_path / "steer_eval_quick.json").read_text())
     assert saved["mode"] == "quick" and len(saved["rows"]) == 4 + 2 == len(res["rows"])
     for r in saved["rows"]:

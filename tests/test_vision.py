@@ -61,7 +61,14 @@ def test_sweep_ctrl_c_loses_nothing(tmp_path):
 def test_benchmark_quick(tmp_path):
     spec = importlib.util.spec_from_file_location("vision_sweep", REPO / "benchmarks" / "vision_sweep.py")
     bench = importlib.util.module_from_spec(spec); spec.loader.exec_module(bench)
-    res = bench.main(["--quick", "--out", str(tmp_path)])
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(before + 1)  # a setting that the benchmark's --threads 1 differs from
+    try:
+        res = bench.main(["--quick", "--out", str(tmp_path)])
+        after = torch.get_num_threads()
+    finally: torch.set_num_threads(before)
+    assert after == before + 1  # the benchmark ran on its own setting and gave this process's back
     saved = json.loads((tmp_path / "vision_sweep_quick.json").read_text())
     assert saved["mode"] == "quick" and saved["runs"] == 2 == res["runs"] and saved["status"] == "done"
     eff = {r["technique"]: r for r in saved["effects"]}
