@@ -334,16 +334,19 @@ def local_source(model: str = DEFAULT_LOCAL_MODEL, # "smollm2", a Hugging Face n
 _LOADED, _LOAD_LOCK = {}, threading.Lock()
 _WEIGHTS_FP: dict = {}  # (path, size, mtime) -> digest: each weights file or folder hashed once per process
 
+def _local_digest(p: Path) -> str:
+    "`core.digest` of a local weights file or folder, computed once per process while its files are unchanged."
+    st = [(q.as_posix(), q.stat().st_size, q.stat().st_mtime_ns) for q in ([p] if p.is_file() else sorted(p.rglob("*"))) if q.is_file()]
+    key = (str(p.resolve()), digest(st))
+    if key not in _WEIGHTS_FP: _WEIGHTS_FP[key] = digest(p)
+    return _WEIGHTS_FP[key]
+
 def weights_fingerprint(model, # a local file or folder of weights, or a Hugging Face model name
                        ) -> str:
     """A model's identity for caches and resumable results: the content digest of a local file or folder (hashed once
     per process while it is unchanged), or a hub name with the revision (commit) found in the local Hugging Face cache."""
     p = Path(str(model)).expanduser()
-    if p.exists():
-        st = [(q.as_posix(), q.stat().st_size, q.stat().st_mtime_ns) for q in ([p] if p.is_file() else sorted(p.rglob("*"))) if q.is_file()]
-        key = (str(p.resolve()), digest(st))
-        if key not in _WEIGHTS_FP: _WEIGHTS_FP[key] = digest(p)
-        return f"weights|{_WEIGHTS_FP[key]}"
+    if p.exists(): return f"weights|{_local_digest(p)}"
     rev = None
     with contextlib.suppress(Exception):
         from huggingface_hub import try_to_load_from_cache
@@ -409,15 +412,16 @@ def converted_dir(gguf, # a .gguf file
                  ) -> Path:
     "Where the float32 copy of a GGUF model is kept: `data_dir('models')/<file name>-<first 16 hex digits of its content hash>`."
     f = Path(gguf)
-    return data_dir("models", create=False) / f"{slug(f.stem)}-{weights_fingerprint(f).split('|', 1)[1][:16]}"
+    return data_dir("models", create=False) / f"{slug(f.stem)}-{_local_digest(f)[:16]}"
 
 def _pretrained(tf, src, **kw):
     return tf.AutoTokenizer.from_pretrained(src, **kw), tf.AutoModelForCausalLM.from_pretrained(src, **kw)
 
 def _load_gguf(tf, src: str, gguf_file: str, convert: bool):
     "(tokenizer, model) of a GGUF file: from its float32 copy when one is saved, else de-quantised (and the copy saved)."
+    if not convert: return _pretrained(tf, src, gguf_file=gguf_file)
     folder = converted_dir(Path(src) / gguf_file)
-    if convert and (folder / "config.json").is_file():
+    if (folder / "config.json").is_file():
         try:
             tok, net = _pretrained(tf, str(folder))
             tok.name_or_path = net.config._name_or_path = src  # what a GGUF load names them (caches may be keyed by it)
@@ -425,11 +429,10 @@ def _load_gguf(tf, src: str, gguf_file: str, convert: bool):
         except Exception as e:  # a damaged copy (a torn disk, a deleted file): the GGUF file is still there
             warnings.warn(f"the converted copy in {folder} did not load ({e}): de-quantising {gguf_file} again")
     tok, net = _pretrained(tf, src, gguf_file=gguf_file)
-    if convert:
-        try: save_local_model(net, tok, folder)
-        except (OSError, UniverseTBDError) as e:
-            warnings.warn(f"could not keep the converted model in {folder} ({e}): the next process de-quantises the GGUF file "
-                          f"again (about 20 s); free some space or point {HOME_ENV} at a writable folder")
+    try: save_local_model(net, tok, folder)
+    except (OSError, UniverseTBDError) as e:
+        warnings.warn(f"could not keep the converted model in {folder} ({e}): the next process de-quantises the GGUF file "
+                      f"again (about 20 s); free some space or point {HOME_ENV} at a writable folder")
     return tok, net
 
 def load_local_model(model: str = DEFAULT_LOCAL_MODEL, # "smollm2", a Hugging Face name, a local directory or .gguf file

@@ -567,9 +567,8 @@ class _ViewAdam(torch.optim.Adam):
         loss = None
         if closure is not None:
             with torch.enable_grad(): loss = closure()
-        for v, p in self._sources():   # a view of the gradient, contiguous as the parameter (or a copy when it is not)
-            g = p.grad
-            v.grad = None if g is None else g.t() if g.t().is_contiguous() else g.t().contiguous()
+        for v, p in self._sources():   # a view of the gradient, contiguous as the parameter (a copy only when it is not)
+            v.grad = None if p.grad is None else p.grad.t().contiguous()
         super().step()
         return loss
 
