@@ -23,10 +23,11 @@ from urllib.parse import urlsplit
 # %% auto #0
 __all__ = ['BASE_URL_ENV', 'MODEL_ENV', 'API_KEY_ENV', 'OPENAI_KEY_ENV', 'OPENAI_BASE_URL_ENV', 'EMBED_BASE_URL_ENV',
            'EMBED_MODEL_ENV', 'ENV_VARS', 'OPENAI_URL', 'DEFAULT_EMBED_MODEL', 'NO_KEY', 'LOCAL_PREFIX',
-           'DEFAULT_LOCAL_MODEL', 'LOCAL_INSTALL', 'HOW_TO_CONFIGURE', 'ANSWER_CODE', 'is_local_spec', 'is_openai_url',
-           'LLMSettings', 'resolve_settings', 'openai_client', 'LLMError', 'chat', 'LLM', 'AnswerStore', 'local_name',
-           'smollm2_file', 'local_source', 'weights_fingerprint', 'llm_fingerprint', 'tokenizer_sides', 'llama_copy',
-           'save_local_model', 'converted_dir', 'load_local_model', 'chat_text', 'LocalLLM', 'lora_train', 'get_llm']
+           'DEFAULT_LOCAL_MODEL', 'LOCAL_INSTALL', 'HOW_TO_CONFIGURE', 'CONVERT_CODE', 'ANSWER_CODE', 'is_local_spec',
+           'is_openai_url', 'LLMSettings', 'resolve_settings', 'openai_client', 'LLMError', 'chat', 'LLM',
+           'AnswerStore', 'local_name', 'smollm2_file', 'local_source', 'weights_fingerprint', 'llm_fingerprint',
+           'tokenizer_sides', 'llama_copy', 'save_local_model', 'converted_dir', 'load_local_model', 'chat_text',
+           'LocalLLM', 'lora_train', 'get_llm']
 
 # %% ../nbs/05_llm.ipynb #96ad1877
 from .core import (HOME_ENV, InputError, MissingDependencyError, NotConfiguredError, UniverseTBDError, atomic_dir,
@@ -408,11 +409,19 @@ def save_local_model(model, # a transformers causal LM
         tokenizer.save_pretrained(tmp)
     return Path(path)
 
+CONVERT_CODE = 1 # raised when a change to `llama_copy` or `save_local_model` changes the kept copy of a GGUF model
+
+def _version(dist: str) -> str | None:
+    import importlib.metadata
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError): return importlib.metadata.version(dist)
+
 def converted_dir(gguf, # a .gguf file
                  ) -> Path:
-    "Where the float32 copy of a GGUF model is kept: `data_dir('models')/<file name>-<first 16 hex digits of its content hash>`."
+    """Where the float32 copy of a GGUF model is kept: `data_dir('models')/<file name>-<key>`, the key a digest of all
+    that makes the copy: the file's content, the transformers and gguf versions that de-quantise it, `CONVERT_CODE`."""
     f = Path(gguf)
-    return data_dir("models", create=False) / f"{slug(f.stem)}-{_local_digest(f)[:16]}"
+    key = digest([_local_digest(f), _version("transformers"), _version("gguf"), CONVERT_CODE])
+    return data_dir("models", create=False) / f"{slug(f.stem)}-{key[:16]}"
 
 def _pretrained(tf, src, **kw):
     return tf.AutoTokenizer.from_pretrained(src, **kw), tf.AutoModelForCausalLM.from_pretrained(src, **kw)
