@@ -173,11 +173,23 @@ def _topk_vector(s: np.ndarray, # (m,) scores (one query)
                  k: int, # entries kept (1 <= k <= m)
                  strict: bool = False, # return None, not a result, when the cut score is NaN or infinite
                 ) -> tuple[np.ndarray, np.ndarray] | None:
-    "The `k` largest scores, best first and equal scores by position: (values (k,), positions (k,) int64)."
+    "The `k` largest scores, best first, equal scores by position and NaN last: (values (k,), positions (k,) int64)."
     m = len(s)
+    g = m >> 3
+    if g >= 4 * k:                                       # a cheap cut first: the k-th largest of g group maxima
+        p = np.maximum.reduce(s[:g << 3].reshape(8, g))  # group j: s[j], s[j + g], ..., s[j + 7g]
+        r = m - (g << 3)
+        if r: np.maximum(p[:r], s[g << 3:], out=p[:r])   # the last r scores join groups 0..r-1
+        p.partition((g - k, g - 1))
+        t = p[g - k]                                     # k groups hold a score >= t: the k best are all >= t
+        if math.isfinite(t) and math.isfinite(p[g - 1]): # every score finite (p[g - 1] is the largest; NaN sorts last)
+            c = (s >= t).nonzero()[0]                    # the candidates (k or a few more), ascending
+            cs = s[c]
+            o = (-cs).argsort(kind="stable")[:k]         # stable: equal scores keep ascending positions
+            return cs[o], c[o]
     p = s.copy(); p.partition(m - k)
     t = p[m - k]                                         # the k-th largest score: the cut
-    if not math.isfinite(t):                             # NaN or inf among the scores
+    if not math.isfinite(t) or np.isnan(p[m - k:]).any():   # an infinite cut, or NaN (they sort last: past the cut)
         if strict: return None
         c = np.argsort(-s, kind="stable")[:k]            # (an overflowing product: sort them all, NaN last)
         return s[c], c.astype(np.int64, copy=False)
@@ -281,6 +293,7 @@ class ExactIndex(RowsById):
         # a few queries are scanned in this thread, one float32 query on a fast path (see "Single queries on CPU")
         self._inline = dtype == "float32" and self.device.type == "cpu" and X.shape[0] * X.shape[1] <= SINGLE_THREAD_MAX
         self._fast, self._n, self._q1, self._q2 = self._inline, X.shape[0], (X.shape[1],), (1, X.shape[1])
+        self._XT = np.ascontiguousarray(X.T) if self._inline else None   # (d, n): `q @ XT` reads it in order
 
     @property
     def dim(self) -> int: return self.embeddings.shape[1]
@@ -296,11 +309,16 @@ class ExactIndex(RowsById):
             sh = queries.shape                                 # the fast path: one float32 query, (d,) or (1, d)
             q = queries if sh == self._q1 else queries[0] if sh == self._q2 else None
             if q is not None:                                  # a NaN or inf in q makes every score NaN or inf, so the
-                r = _topk_vector(_dot1(self.embeddings, q), min(k, self._n), strict=True)   # cut too: then the
+                r = _topk_vector(_dot1(q, self._XT), min(k, self._n), strict=True)   # cut too: then the
                 if r is not None: return r[0][None], r[1][None]   # general path checks q and raises its error
         Qn, ex, kk = _search_request(queries, k, exclude, len(self), self.dim)
         if kk == 0: return _no_results(len(Qn))
         if self._inline and (len(Qn) <= 4 or len(Qn) * self.embeddings.size <= SINGLE_THREAD_WORK):   # "Single queries on CPU"
+            if len(Qn) == 1:                                   # the fast path's product, checked and with `exclude`
+                s = _dot1(Qn[0], self._XT)
+                if len(ex): s[ex] = -np.inf
+                v, i = _topk_vector(s, kk)
+                return v[None], i[None]
             m = None
             if len(ex): m = np.zeros(len(self), bool); m[ex] = True
             return _topk_numpy(self.embeddings, Qn, kk, self.chunk_size, m)
