@@ -5,8 +5,12 @@ query: the SAE steering step (`QueryCode.vector`: edit the query's code, decode 
 code of a query is computed once, as `SteeringSearch` caches it, and that encoding is timed on its own; the public
 `steer_sae`, torch in and out, is timed for reference, apart from the others: torch's thread pool stays awake after
 its kernels and slowed every call timed after it, faiss's included, by 20-50% at 1k x 384), the exact top-10 (`ExactIndex.search` with one (d,) vector),
-the steered query (steering step + exact top-10, what a slider move costs), and faiss `IndexFlatIP.search` on the
-same vectors and queries (the baseline). These are timed in turn, call after call (medians of at least 2,000 calls
+the steered query, and faiss `IndexFlatIP.search` on the same vectors and queries (the baseline). The steered query
+is a slider move as `SteeringSearch` runs it (`steered_search`: the summed cached scores of the query's decode and
+its edited latents, then the candidates scored exactly), on one of 4 open queries whose scores their first move
+cached, the edited value changing from call to call; the first move on a query (the cache emptied before each
+call) and the same move as a search with the steered vector (what `SteeringSearch` ran before) are printed beside
+it. These are timed in turn, call after call (medians of at least 2,000 calls
 each on the small sizes), so that all see the same load; the ratios exact / faiss and steered / faiss are the
 figures to compare with the 1.0x and 1.2x targets. It checks that the top-10s equal faiss's (equal scores in any
 order) and prints the largest score difference. The run sets OMP_WAIT_POLICY=PASSIVE unless it is set (see
@@ -40,7 +44,9 @@ import torch
 from universetbd.core import get_device
 from universetbd.sae.topk import TopKSAE, TopKSAEConfig
 from universetbd.search.index import ANNIndex, ExactIndex, ann_recall
-from universetbd.search.steering import QueryCode, steer_sae
+from universetbd.search.steering import _STEER_CACHE, QueryCode, steer_sae, steered_search
+
+OPEN = 4   # queries open at once in the slider-move timing (`steered_search` keeps the scores of 4 decodes per index)
 
 
 def unit(rng, n, d):
@@ -74,6 +80,18 @@ def interleaved(fns: dict, reps: int) -> dict:
         for k in (names if r % 2 == 0 else names[::-1]):
             t = time.perf_counter(); fns[k](); ts[k].append(time.perf_counter() - t)
     return {k: statistics.median(v) for k, v in ts.items()}
+
+
+def steered_agree(index, qcodes, edits) -> int:
+    """Queries whose `steered_search` top-10 is the top-10 of a search with the steered vector (rows swapped only
+    where the two scores are within 1e-6), for a move of each query's edits."""
+    same = 0
+    for qc, eds in zip(qcodes, edits):
+        eds = [eds[0], (7, "set", 1.5)]
+        s1, i1 = steered_search(index, qc, eds, 10)
+        s2, i2 = index.search(qc.vector(eds), 10)
+        same += all(a == b or abs(u - v) <= 1e-6 for a, b, u, v in zip(i1[0], i2[0], s1[0], s2[0]))
+    return same
 
 
 def reps_for(n, d, reps):
@@ -110,9 +128,20 @@ def bench_size(n, d, dev, reps, rng):
     qcodes = [QueryCode(sae, c) for c in codes]                  # ... as a QueryCode, which each slider move re-decodes
     edits = [[(int(c[1][0, 0]), "scale", 0.0), (7, "set", 1.0)] for c in codes]   # drop the top feature, set another
 
-    def steered():   # a slider move: edit the query's code, decode its columns, search (what SteeringSearch runs)
-        j = next(qi) % nq
-        return idx.search(qcodes[j].vector(edits[j]), 10)
+    moves = iter(np.tile(np.linspace(-2.0, 2.0, 41), 10**6))
+
+    def steered():   # a slider move on one of OPEN queries (what SteeringSearch runs: `steered_search`, scores cached)
+        j = next(qi) % OPEN
+        return steered_search(idx, qcodes[j], [edits[j][0], (7, "set", float(next(moves)))], 10)
+
+    def steered_vector():   # the same move as a search with the steered vector (what SteeringSearch ran before)
+        j = next(qi) % OPEN
+        return idx.search(qcodes[j].vector([edits[j][0], (7, "set", float(next(moves)))]), 10)
+
+    def steered_first():   # the first move on a query: its scores and the edited latents' scores computed first
+        st = _STEER_CACHE.get(idx)
+        if st is not None: st["decodes"].clear(); st["latents"].clear()
+        return steered()
 
     def steer_only():
         j = next(qi) % nq
@@ -128,7 +157,8 @@ def bench_size(n, d, dev, reps, rng):
         QueryCode(sae, sae.encode_topk(Qt[j:j + 1]))
         if dev.type == "cuda": torch.cuda.synchronize()
 
-    fns = {"exact": lambda: idx.search(Q[next(qi) % nq], 10), "steered": steered, "steer": steer_only}
+    fns = {"exact": lambda: idx.search(Q[next(qi) % nq], 10), "steered": steered, "steered_vector": steered_vector,
+           "steer": steer_only}
     fi = None
     try:
         import faiss
@@ -137,6 +167,7 @@ def bench_size(n, d, dev, reps, rng):
     except ImportError: pass
     t = interleaved(fns, reps1)
     t_encode = timeit(encode_only, min(reps1, 200))
+    t["steered_first"] = timeit(steered_first, min(reps1, 200))
     t["steer_sae"] = timeit(steer_sae_only, min(reps1, 200))   # torch's kernels: timed apart, as their thread pool
                                                                # stays awake after each call and would slow the next
     batch = {}
@@ -151,6 +182,8 @@ def bench_size(n, d, dev, reps, rng):
     out = {"fp16_ms": 1e3 * t_16, "fp16_same_top10": same16, "n": n, "d": d, "reps": reps1,
            "steer_ms": 1e3 * t["steer"], "steer_sae_ms": 1e3 * t["steer_sae"], "encode_ms": 1e3 * t_encode,
            "exact_ms": 1e3 * t["exact"], "steered_query_ms": 1e3 * t["steered"],
+           "steered_vector_ms": 1e3 * t["steered_vector"], "steered_first_ms": 1e3 * t["steered_first"],
+           "steered_same": steered_agree(idx, qcodes, edits), "n_steered": len(qcodes),
            "batch": {b: {k: 1e3 * v for k, v in bt.items()} for b, bt in batch.items()}}
     if fi is not None:
         same1, sameb, diff = same_results(idx, fi, Q)
@@ -194,9 +227,11 @@ def bench_real(name, reps, ef_values=(16, 32, 64, 128)):
     qcodes = [QueryCode(sae, sae.encode_topk(torch.from_numpy(Q[j:j + 1]))) for j in range(len(Q))]
     edits = [[(int(c.indices[0, 0]), "scale", 0.0), (7, "set", 1.0)] for c in qcodes]
 
-    def steered():
-        j = next(qi) % len(Q)
-        return exact.search(qcodes[j].vector(edits[j]), 10)
+    moves = iter(np.tile(np.linspace(-2.0, 2.0, 41), 10**6))
+
+    def steered():   # a slider move on one of OPEN queries, as in bench_size
+        j = next(qi) % OPEN
+        return steered_search(exact, qcodes[j], [edits[j][0], (7, "set", float(next(moves)))], 10)
 
     fns = {"exact": lambda: exact.search(Q[next(qi) % len(Q)], 10), "steered": steered}
     fi = None
@@ -207,6 +242,7 @@ def bench_real(name, reps, ef_values=(16, 32, 64, 128)):
     except ImportError: pass
     t = interleaved(fns, reps1)
     out = {"name": name, "n": len(X), "d": X.shape[1], "exact_ms": 1e3 * t["exact"], "steered_ms": 1e3 * t["steered"],
+           "steered_same": steered_agree(exact, qcodes, edits),
            "faiss_ms": 1e3 * t.get("faiss", float("nan")),
            "fp16_ms": 1e3 * timeit(lambda: exact16.search(Q[next(qi) % len(Q)], 10), reps1),
            "fp16_same_top10": ann_recall(exact16.search(Q, 10)[1], ei)}
@@ -273,9 +309,11 @@ def main():
         n, d = map(int, size.lower().split("x"))
         r = bench_size(n, d, dev, a.reps, rng)
         print(f"\n{n} x {d} (medians of {r['reps']} calls each, taken in turn): exact top-10 {fmt(r['exact_ms'])}; "
-              f"faiss IndexFlatIP {fmt(r['faiss_ms'])}; steered query {fmt(r['steered_query_ms'])} (steering step "
-              f"{fmt(r['steer_ms'])}; steer_sae {fmt(r['steer_sae_ms'])}; encoding a new query {fmt(r['encode_ms'])}, once)",
-              flush=True)
+              f"faiss IndexFlatIP {fmt(r['faiss_ms'])}; steered query {fmt(r['steered_query_ms'])} (a slider move, "
+              f"steered_search; the first move on a query {fmt(r['steered_first_ms'])}; as a search with the steered vector "
+              f"{fmt(r['steered_vector_ms'])}; steering step {fmt(r['steer_ms'])}; steer_sae {fmt(r['steer_sae_ms'])}; "
+              f"encoding a new query {fmt(r['encode_ms'])}, once); steered_search's top-10 = a search with the steered "
+              f"vector's: {r['steered_same']}/{r['n_steered']} queries", flush=True)
         if "ratio_single" in r:
             print(f"  -> exact/faiss ratio {r['ratio_single']:.2f} (single query), {r['ratio_steered']:.2f} (steered query); "
                   f"same top-10 as faiss: {r['same_top10']}/{r['n_queries']} queries one at a time, {r['same_top10_batch']} "
@@ -300,7 +338,8 @@ def main():
         r = bench_real(name, a.reps)
         print(f"\nreal embeddings '{name}' ({r['n']} x {r['d']} MiniLM, 200 held-out documents as queries): exact top-10 "
               f"{fmt(r['exact_ms'])}, faiss flat {fmt(r['faiss_ms'])} -> exact/faiss ratio {r['exact_ms'] / r['faiss_ms']:.2f}; "
-              f"steered query {fmt(r['steered_ms'])} -> steered/faiss {r['steered_ms'] / r['faiss_ms']:.2f}; "
+              f"steered query {fmt(r['steered_ms'])} -> steered/faiss {r['steered_ms'] / r['faiss_ms']:.2f} (steered_search's "
+              f"top-10 = a search with the steered vector's: {r['steered_same']}/200 queries); "
               f"float16 + re-rank {fmt(r['fp16_ms'])} (same top-10: {r['fp16_same_top10']:.3f})", flush=True)
         if "same_top10" in r:
             print(f"  same top-10 as faiss: {r['same_top10']}/200 queries one at a time, {r['same_top10_batch']} in one batch; "

@@ -20,6 +20,7 @@ def test_feedback_load_small():
 def test_search_latency_small():
     out = _run("benchmarks/search_latency.py", "--sizes", "3000x32", "--ann-size", "3000x32", "--reps", "2", "--real", "sample")
     assert "exact/faiss ratio" in out and "same top-10: 1.000" in out, out
+    assert "steered vector's: 256/256 queries" in out and "steered vector's: 200/200 queries" in out, out   # slider moves
     assert "recall@10" in out, out
     assert "same top-10 as float32: 1.000" in out, out            # float16 scan + float32 re-rank loses nothing
     real = out.split("real embeddings 'sample'")[1]                 # the shipped arXiv vectors: 2,800 indexed, 200 queries
