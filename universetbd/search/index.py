@@ -287,11 +287,12 @@ class ExactIndex(RowsById):
         if dtype not in ("float32", "float16"): raise InputError(f"dtype must be 'float32' or 'float16', got {dtype!r}")
         if not isinstance(rerank, (int, np.integer)) or rerank < 0: raise InputError(f"rerank must be an integer >= 0, got {rerank!r}")
         self.device, self.chunk_size, self.dtype, self.rerank = get_device(device), int(chunk_size), dtype, int(rerank)
+        # a few queries are scanned in this thread, one float32 query on a fast path (see "Single queries on CPU")
+        self._inline = dtype == "float32" and self.device.type == "cpu" and X.shape[0] * X.shape[1] <= SINGLE_THREAD_MAX
+        if self._inline: X = X.copy()   # its own matrix (at most 8 MB), which the transposed copy below always matches
         self.embeddings = X                                                   # (n, d) float32, host copy
         self._X = torch.from_numpy(X).to(self.device, getattr(torch, dtype))
         self._pos = None
-        # a few queries are scanned in this thread, one float32 query on a fast path (see "Single queries on CPU")
-        self._inline = dtype == "float32" and self.device.type == "cpu" and X.shape[0] * X.shape[1] <= SINGLE_THREAD_MAX
         self._fast, self._n, self._q1, self._q2 = self._inline, X.shape[0], (X.shape[1],), (1, X.shape[1])
         self._XT = np.ascontiguousarray(X.T) if self._inline else None   # (d, n): `q @ XT` reads it in order
 

@@ -381,18 +381,19 @@ def steered_search(index, # the index searched (the cached sums need a CPU float
     decodes, latents, dk = st["decodes"], st["latents"], (code.token, key)
     base, got = decodes.get(dk), {}                         # the cached scores (used now: the most recent)
     if base is not None: decodes.move_to_end(dk)
-    for j, _ in deltas:
-        if (v := latents.get((j, key))) is not None: latents.move_to_end((j, key)); got[j] = v
+    for j, _ in deltas:                                     # (a latent's scores are this decoder tensor's: a freed SAE's
+        v = latents.get((j, key))                           #  tensor may leave its address and version to a new one)
+        if v is not None and v[2]() is code._W: latents.move_to_end((j, key)); got[j] = v
     miss = [j for j, _ in deltas if j not in got]
     if base is None or miss:                                # the missing scores, all in one pass over the matrix
         S = _all_scores(index, np.stack(([code.decoded] if base is None else []) + [code._D[j] for j in miss]))
         if base is None: base, S = S[0], S[1:]; _put(decodes, dk, base, _STEER_DECODES)
         for j, sj in zip(miss, S):
-            got[j] = (sj, float(np.linalg.norm(code._D[j]))); _put(latents, (j, key), got[j], st["keep"])
+            got[j] = (sj, float(np.linalg.norm(code._D[j])), weakref.ref(code._W)); _put(latents, (j, key), got[j], st["keep"])
     s = base
     bound = code._norm                                      # |x_hat| + sum |delta_j| |w_j|: the error bound's scale
     for j, delta in deltas:
-        sj, nj = got[j]
+        sj, nj, _ = got[j]
         if s is base: s = base + delta * sj                   # a new array: the cached scores stay as they are
         else: s += delta * sj
         bound += abs(delta) * nj
