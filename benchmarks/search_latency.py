@@ -32,6 +32,7 @@ queries (their own vectors), the index holds the rest.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import time
@@ -128,15 +129,15 @@ def bench_size(n, d, dev, reps, rng):
     qcodes = [QueryCode(sae, c) for c in codes]                  # ... as a QueryCode, which each slider move re-decodes
     edits = [[(int(c[1][0, 0]), "scale", 0.0), (7, "set", 1.0)] for c in codes]   # drop the top feature, set another
 
-    moves = iter(np.tile(np.linspace(-2.0, 2.0, 41), 10**6))
+    moves = itertools.cycle(np.linspace(-2.0, 2.0, 41).tolist())   # the slider's values
 
     def steered():   # a slider move on one of OPEN queries (what SteeringSearch runs: `steered_search`, scores cached)
         j = next(qi) % OPEN
-        return steered_search(idx, qcodes[j], [edits[j][0], (7, "set", float(next(moves)))], 10)
+        return steered_search(idx, qcodes[j], [edits[j][0], (7, "set", next(moves))], 10)
 
     def steered_vector():   # the same move as a search with the steered vector (what SteeringSearch ran before)
         j = next(qi) % OPEN
-        return idx.search(qcodes[j].vector([edits[j][0], (7, "set", float(next(moves)))]), 10)
+        return idx.search(qcodes[j].vector([edits[j][0], (7, "set", next(moves))]), 10)
 
     def steered_first():   # the first move on a query: its scores and the edited latents' scores computed first
         st = _STEER_CACHE.get(idx)
@@ -227,11 +228,11 @@ def bench_real(name, reps, ef_values=(16, 32, 64, 128)):
     qcodes = [QueryCode(sae, sae.encode_topk(torch.from_numpy(Q[j:j + 1]))) for j in range(len(Q))]
     edits = [[(int(c.indices[0, 0]), "scale", 0.0), (7, "set", 1.0)] for c in qcodes]
 
-    moves = iter(np.tile(np.linspace(-2.0, 2.0, 41), 10**6))
+    moves = itertools.cycle(np.linspace(-2.0, 2.0, 41).tolist())   # the slider's values
 
     def steered():   # a slider move on one of OPEN queries, as in bench_size
         j = next(qi) % OPEN
-        return steered_search(exact, qcodes[j], [edits[j][0], (7, "set", float(next(moves)))], 10)
+        return steered_search(exact, qcodes[j], [edits[j][0], (7, "set", next(moves))], 10)
 
     fns = {"exact": lambda: exact.search(Q[next(qi) % len(Q)], 10), "steered": steered}
     fi = None
