@@ -496,8 +496,7 @@ class SteeringSearch:
             try: v = self.embedder.encode([q], show_progress=False)
             except TypeError: v = self.embedder.encode([q])   # embedders without a progress switch
             e = as_matrix(v, "query embedding", self.dim)
-            self._cache[q] = e
-            while len(self._cache) > self.cache_size: self._cache.popitem(last=False)
+            _put(self._cache, q, e, self.cache_size)
             return e
         if query is None: raise InputError("the query is empty: type a question or a few words")
         return as_matrix(query, "query embedding", self.dim)
@@ -510,8 +509,7 @@ class SteeringSearch:
         code = self._codes.get(key)
         if code is not None: self._codes.move_to_end(key); return code
         code = QueryCode(self.sae, self.sae.encode_topk(torch.as_tensor(e, device=_sae_device(self.sae), dtype=self.sae.W_dec.dtype)))
-        self._codes[key] = code
-        while len(self._codes) > self.cache_size: self._codes.popitem(last=False)
+        _put(self._codes, key, code, self.cache_size)
         return code
 
     def active_features(self, e, # (1, d) query embedding
