@@ -373,10 +373,10 @@ def steered_search(index, # the index searched (the cached sums need a CPU float
                   ) -> tuple[np.ndarray, np.ndarray]:
     "`index.search(code.vector(edits), k, exclude)`: on a CPU `ExactIndex` from cached scores, then exact float32 scores of the candidates."
     kw = {} if exclude is None else {"exclude": exclude}
-    if not (_linear_ok(index) and code.current() and type(k) is int and k > 0):
-        return index.search((code.vector(edits) if vector is None else np.asarray(vector, np.float32).reshape(-1))[None], k, **kw)
-    deltas = code.deltas(edits)
-    e2 = code._add(deltas) if vector is None else np.asarray(vector, np.float32).reshape(-1)
+    summed = _linear_ok(index) and code.current() and type(k) is int and k > 0
+    deltas = code.deltas(edits) if summed else None
+    e2 = np.asarray(vector, np.float32).reshape(-1) if vector is not None else code._add(deltas) if summed else code.vector(edits)
+    if not summed: return index.search(e2[None], k, **kw)
     st, key = _STEER_CACHE.get(index) or _steer_state(index), code._key
     decodes, latents, dk = st["decodes"], st["latents"], (code.token, key)
     base, got = decodes.get(dk), {}                         # the cached scores (used now: the most recent)
