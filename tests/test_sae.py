@@ -35,3 +35,11 @@ def test_train_save_load_on_arxiv_sample(tmp_path):
     a, b = encode_corpus(sae, X), encode_corpus(back, X)
     assert (a.indices == b.indices).all() and (a.values == b.values).all()
     assert torch.equal(back.stats_last_nonzero, sae.stats_last_nonzero.cpu())
+
+
+def test_auxk_form_benchmark_runs():
+    out = subprocess.run([sys.executable, str(REPO / "benchmarks" / "sae_auxk_form.py"), "--grid", "32,512,4,0.5",
+                          "--steps", "4"], capture_output=True, text=True, check=True, timeout=300).stdout
+    row = out.strip().splitlines()[-1].split(" | ")
+    assert row[:6] == ["32", "512", "4", "8", "256", "32.0"], out   # d, n, k, auxk, n_dead, n_dead / auxk
+    assert float(row[6]) > 0 and float(row[7]) > 0 and abs(float(row[8]) - float(row[7]) / float(row[6])) < 2e-3
