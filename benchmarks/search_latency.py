@@ -172,7 +172,7 @@ def bench_size(n, d, dev, reps, rng):
     t["steer_sae"] = timeit(steer_sae_only, min(reps1, 200))   # torch's kernels: timed apart, as their thread pool
                                                                # stays awake after each call and would slow the next
     batch = {}
-    for b in (32, 256):
+    for b in (4, 32, 256):
         bf = {"exact": lambda b=b: idx.search(Q[:b], 10)}
         if fi is not None: bf["faiss"] = lambda b=b: fi.search(Q[:b], 10)
         batch[b] = interleaved(bf, (40 if b <= 32 else 10) if n * d <= 4_000_000 else max(3, reps // 4))
