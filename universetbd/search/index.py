@@ -214,6 +214,13 @@ def _topk_rows(s: np.ndarray, # (b, m) scores
     rows = [_topk_vector(r, k) for r in np.ascontiguousarray(s)]
     return np.stack([v for v, _ in rows]), np.stack([i for _, i in rows]).astype(np.int64, copy=False)
 
+def _scores_rows(Q: np.ndarray, # (b, d) float32 queries
+                 XT: np.ndarray, # (d, n) float32: a small index's transposed copy
+                ) -> np.ndarray:
+    """`Q @ XT` (b, n) in this thread, in C-ordered rows: up to 4 queries one matrix-vector product each, which
+    took 0.5-1x the time of one one-thread matrix product for them here (see "Batches of queries")."""
+    return np.stack([_dot1(q, XT) for q in Q]) if len(Q) <= 4 else _dot1(Q, XT)
+
 def _topk_numpy(X: np.ndarray, # (n, d) float32 document embeddings (may be memory-mapped)
                 Q: np.ndarray, # (b, d) float32 queries
                 k: int, # results per query (<= n)
@@ -314,15 +321,8 @@ class ExactIndex(RowsById):
         Qn, ex, kk = _search_request(queries, k, exclude, len(self), self.dim)
         if kk == 0: return _no_results(len(Qn))
         if self._inline and (len(Qn) <= 4 or len(Qn) * self.embeddings.size <= SINGLE_THREAD_WORK):   # "Single queries on CPU"
-            if len(Qn) == 1:                                   # the fast path's product, checked and with `exclude`
-                s = _dot1(Qn[0], self._XT)
-                if len(ex): s[ex] = -np.inf
-                v, i = _topk_vector(s, kk)
-                return v[None], i[None]
-            if self.chunk_size >= len(self):                   # a few queries: products with the transposed copy
-                # (b, n), C-ordered rows for `_topk_rows`; up to 4 queries one matrix-vector product each, which
-                # took 0.5-1x the time of one one-thread matrix product for them here (see "Batches of queries")
-                S = np.stack([_dot1(q, self._XT) for q in Qn]) if len(Qn) <= 4 else _dot1(Qn, self._XT)
+            if len(Qn) == 1 or self.chunk_size >= len(self):   # products with the transposed copy (one query: the
+                S = _scores_rows(Qn, self._XT)                 # fast path's product), checked and with `exclude`
                 if len(ex): S[:, ex] = -np.inf
                 return _topk_rows(S, kk)
             m = None
