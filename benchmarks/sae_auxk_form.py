@@ -72,9 +72,9 @@ def real(steps, n_latents=3072, rounds=1):
         for name, th in (("dense (forced)", DENSE), ("sparse (forced)", SPARSE), (f"shipped (_AUX_DENSE = {shipped})", shipped)):
             forms = {"dense": 0, "sparse": 0, "none": 0}
 
-            def count(sae, row, th=th):   # which form the step just taken used: the same rule as sae_grads
+            def count(sae, row):   # which form the step just taken used (sae_grads's rule, at the threshold set below)
                 n_dead = int(sae.dead_mask().sum())
-                forms["none" if n_dead == 0 else "dense" if n_dead <= th * min(sae.cfg.auxk, n_dead) else "sparse"] += 1
+                forms["none" if n_dead == 0 else "dense" if T._aux_is_dense(n_dead, min(sae.cfg.auxk, n_dead)) else "sparse"] += 1
             T._AUX_DENSE = th
             try:
                 t = time.perf_counter()

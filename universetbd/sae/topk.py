@@ -423,6 +423,12 @@ def _topk_rows(z: torch.Tensor, # (B, n) pre-activations
 # %% ../../nbs/sae/01_topk.ipynb #db22749e
 _AUX_DENSE = 5   # the AuxK part runs as dense products over the dead latents while n_dead <= _AUX_DENSE * auxk
 
+def _aux_is_dense(n_dead: int, # dead latents this step
+                  n_aux: int, # AuxK entries per row: min(auxk, n_dead)
+                 ) -> bool:
+    "Whether the AuxK part takes the dense form (the rule of `sae_grads`, by the threshold `_AUX_DENSE`)."
+    return n_dead <= _AUX_DENSE * n_aux
+
 def _addmm_rows_(out: torch.Tensor, # (n, d), contiguous rows
                  rows: torch.Tensor, # (r,) distinct rows of `out`
                  A: torch.Tensor, B_: torch.Tensor, # (r, m) and (m, d)
@@ -501,7 +507,7 @@ def sae_grads(sae: TopKSAE, # the model (its dead-latent counter is updated when
     if use_aux:
         with _phase("sae.auxk"):
             a_raw, a_j, cols, zd = _aux_topk(z_pre, dead, cfg.auxk)
-            if aux_dense is None: aux_dense = len(cols) <= _AUX_DENSE * a_j.shape[1]
+            if aux_dense is None: aux_dense = _aux_is_dense(len(cols), a_j.shape[1])
             if aux_dense:
                 Za = torch.zeros_like(zd).scatter_(1, a_j, F.relu(a_raw))   # z_aux on the dead block
                 Dd = D.index_select(0, cols)
